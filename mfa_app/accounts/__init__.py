@@ -1,0 +1,52 @@
+"""The account service: every rule of users, sessions, phones, codes, backup codes,
+re-verification, lockout and sending limits. Plain Python, no Reflex."""
+
+from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
+from mfa_app.accounts.backup_codes import create_backup_codes
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.factory import build_context
+from mfa_app.accounts.phones import (
+    attempt_verification,
+    create_phone,
+    destroy_phone,
+    list_phones,
+    make_default_second_factor,
+    prepare_verification,
+    set_reserved_for_second_factor,
+)
+from mfa_app.accounts.reverification import prepare_reverification, reverification_status, reverify
+from mfa_app.accounts.users import (
+    attempt_second_factor,
+    get_user,
+    prepare_second_factor,
+    security_events,
+    sign_in,
+    sign_out,
+    sign_up,
+)
+
+__all__ = [
+    "AccountContext",
+    "AccountError",
+    "attempt_second_factor",
+    "attempt_verification",
+    "build_context",
+    "count_backup_codes",
+    "create_backup_codes",
+    "create_phone",
+    "destroy_phone",
+    "get_user",
+    "list_phones",
+    "make_default_second_factor",
+    "prepare_reverification",
+    "prepare_second_factor",
+    "prepare_verification",
+    "reverification_status",
+    "reverify",
+    "security_events",
+    "set_reserved_for_second_factor",
+    "sign_in",
+    "sign_out",
+    "sign_up",
+]

@@ -1,0 +1,95 @@
+"""Backup codes: 10 codes of ~50 random bits, shown once, stored as argon2id hashes, each
+usable once (atomically, even when two requests race); a new set replaces the old one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from mfa_app.accounts import events, lockout
+from mfa_app.accounts.access import has_mfa, require_step_up, signed_in
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.crypto import BACKUP_CODE_ALPHABET, BACKUP_CODE_LENGTH, backup_code, new_id, normalise_backup_code
+from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.models import BackupCodes
+from mfa_app.store.tables import BackupCodeRow, UserRow
+
+T = TypeVar("T")
+CODES_PER_SET = 10
+
+
+def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
+    def authorise(db: Session) -> str:
+        session, user = signed_in(ctx, db, token)
+        require_step_up(ctx, db, session)
+        if not has_mfa(db, user.id):
+            raise AccountError(
+                "backup_codes_not_available", "Turn on MFA with a phone number before generating backup codes."
+            )
+        return user.id
+
+    with ctx.read() as db:
+        authorise(db)  # refuse before spending time on hashing
+    codes = [backup_code(ctx.rng) for _ in range(CODES_PER_SET)]
+    hashes = [ctx.hashing.hash_backup_code(code) for code in codes]
+
+    def work(db: Session) -> None:
+        user_id = authorise(db)
+        db.execute(sa.delete(BackupCodeRow).where(BackupCodeRow.user_id == user_id))
+        for code_hash in hashes:
+            db.add(BackupCodeRow(id=new_id("bkc"), user_id=user_id, code_hash=code_hash, created_at=ctx.now()))
+        events.record(db, user_id, "backup_codes.generated", f"{CODES_PER_SET} codes", ctx.now())
+
+    ctx.write(work)
+    return BackupCodes(codes=codes)
+
+
+def count_unused(ctx: AccountContext, token: str) -> int:
+    with ctx.read() as db:
+        _, user = signed_in(ctx, db, token)
+        return len(unused(db, user.id))
+
+
+def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[Session], T]) -> T:
+    """Use one backup code of the user's, then run `on_success` in the same transaction. The
+    slow hash checks run before the write transaction; the use itself is a conditional update,
+    so of two requests racing with the same code exactly one wins."""
+    normalised = normalise_backup_code(code)
+    if len(normalised) != BACKUP_CODE_LENGTH + 1 or any(
+        ch not in BACKUP_CODE_ALPHABET for ch in normalised.replace("-", "")
+    ):
+        raise AccountError("form_param_format_invalid", "Enter one of your backup codes, like abcde-fghjk.")
+    with ctx.read() as db:
+        user = db.get(UserRow, user_id)
+        lockout.ensure_not_locked(user, ctx.now())
+        candidates = unused(db, user_id) if has_mfa(db, user_id) else []
+    if not candidates:
+        raise AccountError("backup_codes_not_available", "There are no backup codes to use on this account.")
+    match = next((c.id for c in candidates if ctx.hashing.backup_code_matches(c.code_hash, normalised)), None)
+
+    def work(db: Session) -> T | AccountError:
+        now = ctx.now()
+        lockout.ensure_not_locked(db.get(UserRow, user_id), now)
+        used = 0
+        if match is not None:
+            used = db.execute(
+                sa.update(BackupCodeRow)
+                .where(BackupCodeRow.id == match, BackupCodeRow.used_at.is_(None))
+                .values(used_at=now)
+            ).rowcount
+        if used != 1:
+            incorrect = AccountError("form_code_incorrect", "That backup code is incorrect or was already used.")
+            return lockout.count_failure(db, user_id, incorrect, now)
+        lockout.clear_failures(db, user_id)
+        events.record(db, user_id, "backup_code.used", "", now)
+        return on_success(db)
+
+    return ctx.write(work)
+
+
+def unused(db: Session, user_id: str) -> list[BackupCodeRow]:
+    query = select(BackupCodeRow).where(BackupCodeRow.user_id == user_id, BackupCodeRow.used_at.is_(None))
+    return list(db.exec(query).all())

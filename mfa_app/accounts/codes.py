@@ -1,0 +1,144 @@
+"""SMS codes: 6 digits, valid 10 minutes, single use, stored only as an HMAC, at most 5 tries,
+resent no sooner than 30 seconds. Shared by phone verification, sign-in and re-verification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from mfa_app.accounts import limits, lockout
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.crypto import new_id, same, sms_code
+from mfa_app.accounts.errors import AccountError
+from mfa_app.settings import Settings
+from mfa_app.sms.base import Purpose, SmsMessage, SmsSendError
+from mfa_app.store.tables import SmsSendRow, UserRow, VerificationRow
+
+CODE_TTL = timedelta(minutes=10)
+RESEND_COOLDOWN = timedelta(seconds=30)
+MAX_TRIES = 5
+
+
+def message_body(settings: Settings, code: str) -> str:
+    """The app's name, the code, and an origin-bound last line (`@host #code`) that browsers and
+    phones offer to fill in."""
+    return (
+        f"{settings.sms_app_name}: your verification code is {code}. It expires in 10 minutes. "
+        "Don't share it with anyone.\n\n"
+        f"@{settings.sms_origin_host} #{code}"
+    )
+
+
+def send_code(
+    ctx: AccountContext,
+    *,
+    user_id: str,
+    phone_id: str,
+    to: str,
+    purpose: Purpose,
+    session_id: str | None = None,
+) -> None:
+    """Record a new code and send it. A failed send takes back the record, so it costs neither
+    the cooldown nor the sending quota, and the previous code stays the live one."""
+    code = sms_code(ctx.rng)
+
+    def reserve(db: Session) -> tuple[str, str]:
+        now = ctx.now()
+        latest = _latest(db, VerificationRow.phone_id == phone_id, VerificationRow.purpose == purpose)
+        if latest is not None and now - latest.created_at < RESEND_COOLDOWN:
+            wait = int((RESEND_COOLDOWN - (now - latest.created_at)).total_seconds()) + 1
+            raise AccountError(
+                "verification_code_too_many_requests",
+                f"A code was just sent. You can request a new one in {wait} seconds.",
+                status=429,
+                seconds_left=wait,
+            )
+        limits.check_send_allowed(db, ctx.settings, user_id, to, now)
+        row = VerificationRow(
+            id=new_id("ver"),
+            user_id=user_id,
+            phone_id=phone_id,
+            session_id=session_id,
+            purpose=purpose,
+            code_hmac="",
+            created_at=now,
+            expires_at=now + CODE_TTL,
+        )
+        row.code_hmac = ctx.hmac("sms", row.id, code)
+        send = SmsSendRow(id=new_id("sms"), user_id=user_id, phone_number=to, sent_at=now)
+        db.add(row)
+        db.add(send)
+        return row.id, send.id
+
+    verification_id, send_id = ctx.write(reserve)
+    try:
+        ctx.sender.send(SmsMessage(to=to, body=message_body(ctx.settings, code), purpose=purpose))
+    except SmsSendError as exc:
+        ctx.write(lambda db: _take_back(db, verification_id, send_id))
+        raise AccountError(exc.code, exc.message, status=502) from None
+
+
+def latest_for_phone(db: Session, phone_id: str, purpose: Purpose) -> VerificationRow | None:
+    return _latest(db, VerificationRow.phone_id == phone_id, VerificationRow.purpose == purpose)
+
+
+def latest_for_session(db: Session, session_id: str, purpose: Purpose) -> VerificationRow | None:
+    return _latest(db, VerificationRow.session_id == session_id, VerificationRow.purpose == purpose)
+
+
+def check_code(
+    ctx: AccountContext, db: Session, user: UserRow, verification: VerificationRow | None, code: str
+) -> AccountError | None:
+    """Try `code` against `verification`. Raises (nothing changed) for a malformed code, a missing,
+    used or expired code or a locked account; returns the error to give after committing a
+    counted wrong try; returns None when the code is right (and now used)."""
+    now = ctx.now()
+    code = code.strip()
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        raise AccountError("form_param_format_invalid", "Enter the 6-digit code from the text message.")
+    if verification is None:
+        raise AccountError("verification_missing", "No code was sent yet. Request a code first.")
+    lockout.ensure_not_locked(user, now)
+    if verification.consumed_at is not None:
+        raise AccountError("verification_already_verified", "This code was already used. Request a new one.")
+    if verification.expires_at <= now:
+        raise AccountError("verification_expired", "This code has expired. Request a new one.")
+    tries = db.execute(
+        sa.update(VerificationRow)
+        .where(
+            VerificationRow.id == verification.id,
+            VerificationRow.attempts < MAX_TRIES,
+            VerificationRow.consumed_at.is_(None),
+        )
+        .values(attempts=VerificationRow.attempts + 1)
+        .returning(VerificationRow.attempts)
+    ).scalar_one_or_none()
+    if tries is None:
+        raise too_many_tries()
+    if not same(ctx.hmac("sms", verification.id, code), verification.code_hmac):
+        left = MAX_TRIES - tries
+        error = AccountError(
+            "form_code_incorrect",
+            f"That code is incorrect. {left} tries left." if left else "That code is incorrect. Request a new one.",
+            tries_left=left,
+        )
+        return lockout.count_failure(db, user.id, error, now)
+    db.execute(sa.update(VerificationRow).where(VerificationRow.id == verification.id).values(consumed_at=now))
+    lockout.clear_failures(db, user.id)
+    return None
+
+
+def too_many_tries() -> AccountError:
+    return AccountError("verification_failed", "Too many incorrect tries for this code. Request a new one.")
+
+
+def _latest(db: Session, *where) -> VerificationRow | None:
+    query = select(VerificationRow).where(*where).order_by(VerificationRow.created_at.desc(), VerificationRow.id.desc())
+    return db.exec(query.limit(1)).first()
+
+
+def _take_back(db: Session, verification_id: str, send_id: str) -> None:
+    db.execute(sa.delete(VerificationRow).where(VerificationRow.id == verification_id))
+    db.execute(sa.delete(SmsSendRow).where(SmsSendRow.id == send_id))

@@ -1,0 +1,79 @@
+"""Results of the service, shaped like Clerk's resources so a team porting the Next.js example
+finds the same names. None of them carries a secret except the fields documented as such."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+VerificationStatus = Literal["unverified", "verified", "expired", "failed"]
+
+
+class Verification(BaseModel):
+    status: VerificationStatus
+    strategy: Literal["phone_code"] = "phone_code"
+    attempts: int = 0
+    expire_at: datetime | None = None
+
+
+class PhoneNumber(BaseModel):
+    id: str
+    phone_number: str  # E.164
+    verification: Verification
+    reserved_for_second_factor: bool
+    default_second_factor: bool
+    created_at: datetime
+
+
+class User(BaseModel):
+    id: str
+    email_address: str
+    two_factor_enabled: bool
+    backup_code_enabled: bool
+    phone_numbers: list[PhoneNumber]
+
+
+class BackupCodes(BaseModel):
+    """The only time backup codes leave the service in the clear: right after generating."""
+
+    codes: list[str]
+
+
+class SecondFactor(BaseModel):
+    strategy: Literal["phone_code", "backup_code"]
+    phone_number_id: str | None = None
+    safe_identifier: str | None = None  # masked, like "+1 *** *** 2671"
+    default: bool = False
+
+
+class SignInAttempt(BaseModel):
+    status: Literal["needs_second_factor", "complete"]
+    supported_second_factors: list[SecondFactor] = []
+
+
+class SignInResult(BaseModel):
+    """`session_token` is a secret: keep it in an HttpOnly cookie or a backend-only var."""
+
+    attempt: SignInAttempt
+    session_token: str
+
+
+class Reverification(BaseModel):
+    """What a re-verification must use: the strongest factor the user has."""
+
+    level: Literal["first_factor", "second_factor"]
+    factors: list[Literal["password", "phone_code", "backup_code"]]
+    phones: list[SecondFactor]
+
+
+class SecurityEvent(BaseModel):
+    kind: str
+    detail: str
+    created_at: datetime
+
+
+class DeletedObject(BaseModel):
+    id: str
+    deleted: bool = True

@@ -1,0 +1,57 @@
+"""Phone numbers: parsing national or international input to E.164, and masking for display."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from mfa_app.accounts.errors import AccountError
+
+SMS_CAPABLE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_MAX_INPUT = 64
+
+
+def parse_phone(raw: str, default_region: str) -> str:
+    """The E.164 form of `raw`, or form_param_format_invalid when it is not a valid number that
+    can receive SMS."""
+    if len(raw) > _MAX_INPUT:
+        raise _invalid()
+    try:
+        number = phonenumbers.parse(raw, (default_region or "").upper() or None)
+    except NumberParseException:
+        raise _invalid() from None
+    if not phonenumbers.is_valid_number(number):
+        raise _invalid()
+    if phonenumbers.number_type(number) not in SMS_CAPABLE_TYPES:
+        raise AccountError(
+            "form_param_format_invalid",
+            "This number can't receive text messages. Enter a mobile number.",
+        )
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def region_of(e164: str) -> str:
+    return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or ""
+
+
+def mask(e164: str) -> str:
+    """"+14155552671" -> "+1 *** *** 2671": the country code and the last four digits."""
+    international = phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
+    country, _, rest = international.partition(" ")
+    digits_seen = 0
+    total = sum(ch.isdigit() for ch in rest)
+    masked = []
+    for ch in rest:
+        if ch.isdigit():
+            digits_seen += 1
+            masked.append(ch if digits_seen > total - 4 else "*")
+        else:
+            masked.append(" ")
+    return f"{country} {''.join(masked)}"
+
+
+def _invalid() -> AccountError:
+    return AccountError(
+        "form_param_format_invalid",
+        "Enter a valid phone number, with its country code if it is not from your region.",
+    )

@@ -1,0 +1,237 @@
+"""Phone numbers: add, verify with an SMS code, reserve for MFA, make default, disable, remove."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from mfa_app.accounts import codes, events
+from mfa_app.accounts.access import require_step_up, signed_in
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.crypto import new_id
+from mfa_app.accounts.errors import AccountError, not_found
+from mfa_app.accounts.models import DeletedObject, PhoneNumber, Verification
+from mfa_app.accounts.notify import notify
+from mfa_app.accounts.numbers import mask, parse_phone
+from mfa_app.store.tables import BackupCodeRow, PhoneRow, VerificationRow
+
+MAX_PHONES_PER_ACCOUNT = 10
+
+
+def to_resource(db: Session, ctx: AccountContext, phone: PhoneRow) -> PhoneNumber:
+    return PhoneNumber(
+        id=phone.id,
+        phone_number=phone.phone_number,
+        verification=_verification(db, ctx, phone),
+        reserved_for_second_factor=phone.reserved_for_second_factor,
+        default_second_factor=phone.default_second_factor,
+        created_at=phone.created_at,
+    )
+
+
+def _verification(db: Session, ctx: AccountContext, phone: PhoneRow) -> Verification:
+    if phone.verified_at is not None:
+        return Verification(status="verified")
+    latest = codes.latest_for_phone(db, phone.id, "phone_verification")
+    if latest is None:
+        return Verification(status="unverified")
+    if latest.attempts >= codes.MAX_TRIES:
+        status = "failed"
+    elif latest.expires_at <= ctx.now():
+        status = "expired"
+    else:
+        status = "unverified"
+    return Verification(status=status, attempts=latest.attempts, expire_at=latest.expires_at)
+
+
+def all_of(db: Session, user_id: str) -> list[PhoneRow]:
+    query = select(PhoneRow).where(PhoneRow.user_id == user_id).order_by(PhoneRow.created_at, PhoneRow.id)
+    return list(db.exec(query).all())
+
+
+def mfa_phones(db: Session, user_id: str) -> list[PhoneRow]:
+    """The verified phones reserved for MFA, the default first, then by creation."""
+    phones = [p for p in all_of(db, user_id) if p.reserved_for_second_factor and p.verified_at is not None]
+    return sorted(phones, key=lambda p: not p.default_second_factor)
+
+
+def owned(db: Session, user_id: str, phone_id: str) -> PhoneRow:
+    """The user's phone with this id; someone else's id is simply not found."""
+    phone = db.exec(select(PhoneRow).where(PhoneRow.id == phone_id, PhoneRow.user_id == user_id)).first()
+    if phone is None:
+        raise not_found()
+    return phone
+
+
+def list_phones(ctx: AccountContext, token: str) -> list[PhoneNumber]:
+    with ctx.read() as db:
+        _, user = signed_in(ctx, db, token)
+        return [to_resource(db, ctx, p) for p in all_of(db, user.id)]
+
+
+def create_phone(ctx: AccountContext, token: str, raw: str, default_region: str | None = None) -> PhoneNumber:
+    """Add an unverified phone number. Adding a number that is already on the account but was
+    never verified gives that one back, so an interrupted verification can be finished."""
+
+    def work(db: Session) -> PhoneNumber:
+        session, user = signed_in(ctx, db, token)
+        require_step_up(ctx, db, session)
+        e164 = parse_phone(raw, default_region or ctx.settings.default_region)
+        phones = all_of(db, user.id)
+        existing = next((p for p in phones if p.phone_number == e164), None)
+        if existing is not None and existing.verified_at is not None:
+            raise AccountError("form_identifier_exists", "This phone number is already on your account.")
+        if existing is not None:
+            return to_resource(db, ctx, existing)
+        if len(phones) >= MAX_PHONES_PER_ACCOUNT:
+            raise AccountError(
+                "too_many_phone_numbers",
+                f"An account can have at most {MAX_PHONES_PER_ACCOUNT} phone numbers. Remove one first.",
+            )
+        phone = PhoneRow(id=new_id("idn"), user_id=user.id, phone_number=e164, created_at=ctx.now())
+        db.add(phone)
+        events.record(db, user.id, "phone.added", mask(e164), ctx.now())
+        return to_resource(db, ctx, phone)
+
+    return ctx.write(work)
+
+
+def prepare_verification(ctx: AccountContext, token: str, phone_id: str) -> PhoneNumber:
+    """Send a verification code to one of the user's unverified phones."""
+    with ctx.read() as db:
+        _, user = signed_in(ctx, db, token)
+        phone = _unverified(db, user.id, phone_id)
+        to = phone.phone_number
+    codes.send_code(ctx, user_id=user.id, phone_id=phone_id, to=to, purpose="phone_verification")
+    with ctx.read() as db:
+        return to_resource(db, ctx, owned(db, user.id, phone_id))
+
+
+def attempt_verification(ctx: AccountContext, token: str, phone_id: str, code: str) -> PhoneNumber:
+    def work(db: Session) -> tuple[PhoneNumber, list[str]] | AccountError:
+        _, user = signed_in(ctx, db, token)
+        phone = _unverified(db, user.id, phone_id)
+        verification = codes.latest_for_phone(db, phone.id, "phone_verification")
+        failure = codes.check_code(ctx, db, user, verification, code)
+        if failure is not None:
+            return failure
+        phone.verified_at = ctx.now()
+        db.add(phone)
+        events.record(db, user.id, "phone.verified", mask(phone.phone_number), ctx.now())
+        others = [p.phone_number for p in mfa_phones(db, user.id)]
+        return to_resource(db, ctx, phone), others
+
+    resource, others = ctx.write(work)
+    notify(ctx, others, f"the phone number {mask(resource.phone_number)} was added to your account.")
+    return resource
+
+
+def set_reserved_for_second_factor(ctx: AccountContext, token: str, phone_id: str, reserved: bool) -> PhoneNumber:
+    """Use a verified phone for MFA (the first one becomes the default), or stop using it."""
+
+    def work(db: Session) -> tuple[PhoneNumber, bool]:
+        session, user = signed_in(ctx, db, token)
+        require_step_up(ctx, db, session)
+        phone = owned(db, user.id, phone_id)
+        if reserved:
+            _reserve(db, ctx, phone)
+            return to_resource(db, ctx, phone), False
+        mfa_turned_off = _unreserve(db, ctx, phone)
+        return to_resource(db, ctx, phone), mfa_turned_off
+
+    resource, mfa_turned_off = ctx.write(work)
+    if mfa_turned_off:
+        notify(ctx, [resource.phone_number], "two-step verification was turned off for your account.")
+    return resource
+
+
+def make_default_second_factor(ctx: AccountContext, token: str, phone_id: str) -> PhoneNumber:
+    def work(db: Session) -> PhoneNumber:
+        session, user = signed_in(ctx, db, token)
+        require_step_up(ctx, db, session)
+        phone = owned(db, user.id, phone_id)
+        if not (phone.reserved_for_second_factor and phone.verified_at is not None):
+            raise AccountError(
+                "identification_update_second_factor_unverified", "Use this phone for MFA first, then make it default."
+            )
+        if not phone.default_second_factor:
+            db.execute(sa.update(PhoneRow).where(PhoneRow.user_id == user.id).values(default_second_factor=False))
+            db.execute(sa.update(PhoneRow).where(PhoneRow.id == phone.id).values(default_second_factor=True))
+            db.refresh(phone)
+            events.record(db, user.id, "phone.made_default", mask(phone.phone_number), ctx.now())
+        return to_resource(db, ctx, phone)
+
+    return ctx.write(work)
+
+
+def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObject:
+    def work(db: Session) -> tuple[str, bool]:
+        session, user = signed_in(ctx, db, token)
+        require_step_up(ctx, db, session)
+        phone = owned(db, user.id, phone_id)
+        others = [p for p in mfa_phones(db, user.id) if p.id != phone.id]
+        if phone.default_second_factor and others:
+            raise AccountError(
+                "second_factor_deletion_not_allowed",
+                "This is your default MFA phone. Make another phone the default before removing this one.",
+            )
+        was_mfa = phone.reserved_for_second_factor and phone.verified_at is not None
+        number = phone.phone_number
+        db.execute(sa.delete(VerificationRow).where(VerificationRow.phone_id == phone.id))
+        db.delete(phone)
+        events.record(db, user.id, "phone.removed", mask(number), ctx.now())
+        mfa_turned_off = was_mfa and not others
+        if mfa_turned_off:
+            _turn_off_mfa(db, ctx, user.id)
+        return number, mfa_turned_off
+
+    number, mfa_turned_off = ctx.write(work)
+    if mfa_turned_off:
+        notify(ctx, [number], "this phone was removed and two-step verification was turned off for your account.")
+    return DeletedObject(id=phone_id)
+
+
+def _unverified(db: Session, user_id: str, phone_id: str) -> PhoneRow:
+    phone = owned(db, user_id, phone_id)
+    if phone.verified_at is not None:
+        raise AccountError("verification_already_verified", "This phone number is already verified.")
+    return phone
+
+
+def _reserve(db: Session, ctx: AccountContext, phone: PhoneRow) -> None:
+    if phone.verified_at is None:
+        raise AccountError("form_identifier_not_verified", "Verify this phone number before using it for MFA.")
+    if phone.reserved_for_second_factor:
+        return
+    first = not mfa_phones(db, phone.user_id)
+    phone.reserved_for_second_factor = True
+    phone.default_second_factor = first
+    db.add(phone)
+    events.record(db, phone.user_id, "phone.reserved", mask(phone.phone_number), ctx.now())
+
+
+def _unreserve(db: Session, ctx: AccountContext, phone: PhoneRow) -> bool:
+    """Stop using `phone` for MFA; True when that turned MFA off."""
+    if not phone.reserved_for_second_factor:
+        return False
+    others = [p for p in mfa_phones(db, phone.user_id) if p.id != phone.id]
+    if phone.default_second_factor and others:
+        raise AccountError(
+            "form_disable_default_second_factor_not_allowed",
+            "This is your default MFA phone. Make another phone the default before disabling this one.",
+        )
+    phone.reserved_for_second_factor = False
+    phone.default_second_factor = False
+    db.add(phone)
+    events.record(db, phone.user_id, "phone.disabled", mask(phone.phone_number), ctx.now())
+    if others:
+        return False
+    _turn_off_mfa(db, ctx, phone.user_id)
+    return True
+
+
+def _turn_off_mfa(db: Session, ctx: AccountContext, user_id: str) -> None:
+    """The last MFA phone is gone: MFA is off, and the backup codes stop working."""
+    db.execute(sa.delete(BackupCodeRow).where(BackupCodeRow.user_id == user_id))
+    events.record(db, user_id, "mfa.disabled", "", ctx.now())
+

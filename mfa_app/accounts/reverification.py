@@ -1,0 +1,92 @@
+"""Step-up re-verification: confirm the strongest factor the user has (the password without MFA,
+an SMS code or a backup code with MFA) before a sensitive change."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from mfa_app.accounts import backup_codes, codes, lockout, sessions
+from mfa_app.accounts.access import signed_in, strongest_level
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.errors import AccountError, not_found
+from mfa_app.accounts.models import Reverification
+from mfa_app.accounts.phones import mfa_phones
+from mfa_app.accounts.users import second_factors
+from mfa_app.store.tables import SessionRow, UserRow
+
+
+def reverification_status(ctx: AccountContext, token: str) -> Reverification:
+    """Which factors a re-verification of this session can use."""
+    with ctx.read() as db:
+        _, user = signed_in(ctx, db, token)
+        if strongest_level(db, user.id) == "first_factor":
+            return Reverification(level="first_factor", factors=["password"], phones=[])
+        factors = second_factors(db, user.id)
+        phones = [f for f in factors if f.strategy == "phone_code"]
+        strategies = ["phone_code"] + (["backup_code"] if len(factors) > len(phones) else [])
+        return Reverification(level="second_factor", factors=strategies, phones=phones)
+
+
+def prepare_reverification(ctx: AccountContext, token: str, phone_id: str) -> None:
+    """Send a re-verification code to one of the user's MFA phones."""
+    with ctx.read() as db:
+        session, user = signed_in(ctx, db, token)
+        phone = next((p for p in mfa_phones(db, user.id) if p.id == phone_id), None)
+        if phone is None:
+            raise not_found()
+    codes.send_code(
+        ctx, user_id=user.id, phone_id=phone.id, to=phone.phone_number, purpose="reverification", session_id=session.id
+    )
+
+
+def reverify(ctx: AccountContext, token: str, strategy: str, secret: str) -> None:
+    """Re-verify this session with `strategy` (password, phone_code or backup_code)."""
+    with ctx.read() as db:
+        session, user = signed_in(ctx, db, token)
+        level = strongest_level(db, user.id)
+    allowed = ("password",) if level == "first_factor" else ("phone_code", "backup_code")
+    if strategy not in allowed:
+        raise AccountError(
+            "strategy_for_user_invalid",
+            "Confirm with your password." if level == "first_factor" else "Confirm with a text message code or a backup code.",
+        )
+
+    def mark(db: Session) -> None:
+        row = db.get(SessionRow, session.id)
+        sessions.mark_verified(ctx, row, level)
+        db.add(row)
+
+    if strategy == "backup_code":
+        backup_codes.redeem(ctx, user.id, secret, mark)
+    elif strategy == "phone_code":
+        _reverify_with_code(ctx, token, secret, mark)
+    else:
+        _reverify_with_password(ctx, user, secret, mark)
+
+
+def _reverify_with_code(ctx: AccountContext, token: str, code: str, mark) -> None:
+    def work(db: Session) -> AccountError | None:
+        session, user = signed_in(ctx, db, token)
+        failure = codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "reverification"), code)
+        if failure is not None:
+            return failure
+        mark(db)
+        return None
+
+    ctx.write(work)
+
+
+def _reverify_with_password(ctx: AccountContext, user: UserRow, password: str, mark) -> None:
+    lockout.ensure_not_locked(user, ctx.now())
+    password_ok = ctx.hashing.password_matches(user.password_hash, password)
+
+    def work(db: Session) -> AccountError | None:
+        lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
+        if not password_ok:
+            incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
+            return lockout.count_failure(db, user.id, incorrect, ctx.now())
+        lockout.clear_failures(db, user.id)
+        mark(db)
+        return None
+
+    ctx.write(work)

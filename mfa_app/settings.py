@@ -1,0 +1,76 @@
+"""Every knob of mfa_app, read from environment variables (see the README's configuration table)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MFA_", extra="ignore")
+
+    data_dir: Path = Path(".data")
+    database_url: str = "sqlite:///.data/mfa.db"
+    secret_key: str = ""
+
+    sms_provider: Literal["outbox", "twilio", "webhook"] = "outbox"
+    sms_outbox: Path = Path(".data/sms_outbox.jsonl")
+    sms_app_name: str = "mfa_app"
+    sms_origin_host: str = "localhost"
+    # ISO 3166 region codes, comma separated; empty means every region.
+    sms_allowed_countries: str = ""
+    sms_per_phone_per_hour: int = 5
+    sms_per_account_per_hour: int = 10
+    sms_global_per_minute: int = 60
+    sms_connect_timeout_s: float = 3.0
+    sms_total_timeout_s: float = 10.0
+    sms_webhook_url: str = ""
+    sms_webhook_secret: str = ""
+
+    default_region: str = "US"
+    session_ttl_s: int = 7 * 24 * 3600
+    reverification_max_age_s: int = 600
+
+    twilio_account_sid: str = Field("", validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str = Field("", validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str = Field("", validation_alias="TWILIO_FROM_NUMBER")
+    twilio_messaging_service_sid: str = Field("", validation_alias="TWILIO_MESSAGING_SERVICE_SID")
+    twilio_api_base: str = Field("https://api.twilio.com", validation_alias="TWILIO_API_BASE")
+
+    def allowed_countries(self) -> frozenset[str]:
+        return frozenset(c.strip().upper() for c in self.sms_allowed_countries.split(",") if c.strip())
+
+    def resolved_secret_key(self) -> bytes:
+        """The HMAC pepper: MFA_SECRET_KEY, or one generated once into data_dir/secret_key (0600)."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        return _secret_from_file(self.data_dir / "secret_key")
+
+
+def _secret_from_file(path: Path) -> bytes:
+    """Create the key atomically (write a private temp file, then hard-link it into place), so
+    several workers starting at once all end up with the same key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_bytes().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

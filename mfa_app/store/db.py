@@ -1,0 +1,87 @@
+"""Engines and transactions.
+
+Every write runs as a serializable transaction: on SQLite `BEGIN IMMEDIATE` (one writer at a
+time), on PostgreSQL the SERIALIZABLE isolation level with a retry when the database reports a
+conflict. So a read-modify-write (consume a code, count a failure, reserve the last factor) is
+correct when two requests race, on one worker or on many.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+T = TypeVar("T")
+
+_RETRYABLE_PGCODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_MAX_ATTEMPTS = 8
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = sa.engine.make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        dbapi_connection.execute("PRAGMA busy_timeout=30000")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A short read-only unit of work."""
+    with Session(engine) as db:
+        yield db
+
+
+def writing(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run `work(db)` in one serializable transaction, committed at the end, retried whole when
+    PostgreSQL reports a serialization conflict. `work` must have no side effect outside the db."""
+    for attempt in itertools.count(1):
+        try:
+            with _serializable_session(engine) as db:
+                result = work(db)
+                db.commit()
+                return result
+        except DBAPIError as exc:
+            if attempt == _MAX_ATTEMPTS or getattr(exc.orig, "pgcode", None) not in _RETRYABLE_PGCODES:
+                raise
+            time.sleep(0.005 * attempt)
+
+
+@contextmanager
+def _serializable_session(engine: Engine) -> Iterator[Session]:
+    if engine.dialect.name == "sqlite":
+        options = {"sqlite_begin": "IMMEDIATE"}
+    else:
+        options = {"isolation_level": "SERIALIZABLE"}
+    with engine.connect().execution_options(**options) as conn:
+        with Session(bind=conn) as db:
+            yield db

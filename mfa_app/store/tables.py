@@ -1,0 +1,107 @@
+"""The database tables. Secrets never appear here in the clear: codes and tokens are HMACs,
+passwords and backup codes are argon2id hashes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: str = Field(primary_key=True)
+    email: str = Field(unique=True, index=True)
+    password_hash: str
+    created_at: datetime
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+
+
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+
+    id: str = Field(primary_key=True)
+    token_hmac: str = Field(unique=True, index=True)
+    user_id: str = Field(foreign_key="users.id", index=True)
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    # True between the password and the second factor of a sign-in.
+    second_factor_pending: bool = False
+    last_verified_at: datetime
+    # "first_factor" (password) or "second_factor" (SMS code or backup code).
+    last_verified_level: str
+
+
+class PhoneRow(SQLModel, table=True):
+    __tablename__ = "phone_numbers"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "phone_number", name="uq_phone_per_user"),
+        # At most one default second factor per user, whatever races happen.
+        sa.Index(
+            "uq_one_default_per_user",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("default_second_factor"),
+            postgresql_where=sa.text("default_second_factor"),
+        ),
+    )
+
+    id: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True)
+    phone_number: str
+    created_at: datetime
+    verified_at: datetime | None = None
+    reserved_for_second_factor: bool = False
+    default_second_factor: bool = False
+
+
+class VerificationRow(SQLModel, table=True):
+    """One SMS code: for verifying a phone, for a sign-in's second factor or for re-verification."""
+
+    __tablename__ = "verifications"
+
+    id: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True)
+    phone_id: str = Field(foreign_key="phone_numbers.id", index=True)
+    session_id: str | None = Field(default=None, foreign_key="sessions.id")
+    purpose: str
+    code_hmac: str
+    created_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    consumed_at: datetime | None = None
+
+
+class BackupCodeRow(SQLModel, table=True):
+    __tablename__ = "backup_codes"
+
+    id: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", index=True)
+    code_hash: str
+    created_at: datetime
+    used_at: datetime | None = None
+
+
+class SecurityEventRow(SQLModel, table=True):
+    __tablename__ = "security_events"
+
+    id: int | None = Field(default=None, primary_key=True)  # increasing: orders same-instant events
+    user_id: str = Field(foreign_key="users.id", index=True)
+    kind: str
+    detail: str = ""
+    created_at: datetime = Field(index=True)
+
+
+class SmsSendRow(SQLModel, table=True):
+    """One SMS handed to the provider: the counter behind the sending limits."""
+
+    __tablename__ = "sms_sends"
+
+    id: str = Field(primary_key=True)
+    user_id: str | None = Field(default=None, index=True)
+    phone_number: str = Field(index=True)
+    sent_at: datetime = Field(index=True)

@@ -1,0 +1,127 @@
+"""Shared fixtures: a migrated SQLite database in a temp folder, the outbox, a controllable clock,
+fast password hashing, and signed-in users."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from mfa_app import accounts
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.crypto import Hashing
+from mfa_app.settings import Settings
+from mfa_app.sms.outbox import OutboxSender
+from mfa_app.store.db import make_engine
+from mfa_app.store.migrate import upgrade
+
+PASSWORD = "correct horse battery"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Outbox(OutboxSender):
+    def last_code(self, to: str | None = None) -> str:
+        for message in reversed(self.messages()):
+            match = re.search(r"#(\d{6})$", message["body"])
+            if match and (to is None or message["to"] == to):
+                return match.group(1)
+        raise AssertionError(f"no code sent to {to}")
+
+
+@dataclass
+class SignedIn:
+    token: str
+    email: str
+    password: str = PASSWORD
+
+
+def fast_hashing() -> Hashing:
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return Hashing(passwords=cheap, backup_codes=cheap)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/mfa.db",
+        secret_key="test-secret",
+        sms_outbox=tmp_path / "outbox.jsonl",
+    )
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> Outbox:
+    return Outbox(settings.sms_outbox)
+
+
+@pytest.fixture
+def ctx(settings: Settings, outbox: Outbox, clock: FakeClock):
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    yield AccountContext(
+        engine=engine,
+        sender=outbox,
+        settings=settings,
+        secret_key=settings.resolved_secret_key(),
+        clock=clock,
+        hashing=fast_hashing(),
+    )
+    engine.dispose()
+
+
+def sign_up(ctx: AccountContext, email: str | None = None) -> SignedIn:
+    email = email or f"user-{secrets.token_hex(4)}@example.com"
+    result = accounts.sign_up(ctx, email, PASSWORD)
+    return SignedIn(token=result.session_token, email=email)
+
+
+@pytest.fixture
+def user(ctx: AccountContext) -> SignedIn:
+    return sign_up(ctx)
+
+
+@pytest.fixture
+def other_user(ctx: AccountContext) -> SignedIn:
+    return sign_up(ctx)
+
+
+def add_verified_phone(ctx: AccountContext, outbox: Outbox, token: str, number: str, clock: FakeClock | None = None):
+    phone = accounts.create_phone(ctx, token, number)
+    accounts.prepare_verification(ctx, token, phone.id)
+    return accounts.attempt_verification(ctx, token, phone.id, outbox.last_code(phone.phone_number))
+
+
+def enable_mfa(ctx: AccountContext, outbox: Outbox, token: str, number: str = "+14155552671"):
+    """Add, verify and reserve a phone (inside the fresh sign-up's re-verification window)."""
+    phone = add_verified_phone(ctx, outbox, token, number)
+    return accounts.set_reserved_for_second_factor(ctx, token, phone.id, True)
+
+
+def reverify_with_sms(ctx: AccountContext, outbox: Outbox, token: str, clock: FakeClock) -> None:
+    status = accounts.reverification_status(ctx, token)
+    phone = status.phones[0]
+    clock.advance(seconds=31)  # clear any resend cooldown on that phone
+    accounts.prepare_reverification(ctx, token, phone.phone_number_id)
+    number = next(p.phone_number for p in accounts.list_phones(ctx, token) if p.id == phone.phone_number_id)
+    accounts.reverify(ctx, token, "phone_code", outbox.last_code(number))
