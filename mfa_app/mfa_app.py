@@ -1,11 +1,25 @@
-"""Placeholder app: the real pages are registered here later."""
+"""The Reflex app: the pages, the session-cookie HTTP routes, and the dev outbox when on."""
+
+from __future__ import annotations
 
 import reflex as rx
 
+from mfa_app import routes
+from mfa_app.http import auth_routes
+from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
+from mfa_app.pages.dev_outbox import dev_outbox
+from mfa_app.settings import get_settings
+from mfa_app.state.dev_outbox import DevOutboxState
+
 
 def index() -> rx.Component:
-    return rx.heading("mfa_app")
+    return rx.fragment()
 
 
-app = rx.App()
-app.add_page(index, route="/")
+app = rx.App(
+    stylesheets=["/styles.css"],
+    api_transformer=auth_routes,
+)
+app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
+if get_settings().sms_provider == "outbox":
+    app.add_page(dev_outbox, route=routes.DEV_OUTBOX, title="SMS outbox", on_load=DevOutboxState.load)

@@ -125,3 +125,8 @@ def reverify_with_sms(ctx: AccountContext, outbox: Outbox, token: str, clock: Fa
     accounts.prepare_reverification(ctx, token, phone.phone_number_id)
     number = next(p.phone_number for p in accounts.list_phones(ctx, token) if p.id == phone.phone_number_id)
     accounts.reverify(ctx, token, "phone_code", outbox.last_code(number))
+
+
+def generate_backup_codes(ctx: AccountContext, outbox: Outbox, token: str, clock: FakeClock) -> list[str]:
+    reverify_with_sms(ctx, outbox, token, clock)
+    return accounts.create_backup_codes(ctx, token).codes

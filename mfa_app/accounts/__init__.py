@@ -15,6 +15,7 @@ from mfa_app.accounts.phones import (
     prepare_verification,
     set_reserved_for_second_factor,
 )
+from mfa_app.accounts.sessions import finish_handoff, start_handoff
 from mfa_app.accounts.reverification import prepare_reverification, reverification_status, reverify
 from mfa_app.accounts.users import (
     attempt_second_factor,
@@ -36,6 +37,7 @@ __all__ = [
     "create_backup_codes",
     "create_phone",
     "destroy_phone",
+    "finish_handoff",
     "get_user",
     "list_phones",
     "make_default_second_factor",
@@ -49,4 +51,5 @@ __all__ = [
     "sign_in",
     "sign_out",
     "sign_up",
+    "start_handoff",
 ]

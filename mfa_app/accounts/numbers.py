@@ -55,3 +55,36 @@ def _invalid() -> AccountError:
         "form_param_format_invalid",
         "Enter a valid phone number, with its country code if it is not from your region.",
     )
+
+
+def preview(raw: str, default_region: str) -> str:
+    """The number as it will be stored, formatted for reading ("" while it is not valid yet)."""
+    try:
+        number = phonenumbers.parse(raw[:_MAX_INPUT], (default_region or "").upper() or None)
+    except NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def display(e164: str) -> str:
+    return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
+
+
+def regions() -> list[tuple[str, str]]:
+    """Every region phonenumbers knows, as (ISO code, "+calling code"), sorted by code."""
+    return [
+        (region, f"+{phonenumbers.country_code_for_region(region)}")
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    ]
+
+
+def region_from_accept_language(header: str, fallback: str) -> str:
+    """The region of the browser's first language that names one ("en-GB" -> "GB")."""
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        _, _, region = tag.partition("-")
+        if region.upper() in phonenumbers.SUPPORTED_REGIONS:
+            return region.upper()
+    return fallback

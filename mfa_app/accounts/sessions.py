@@ -83,3 +83,38 @@ def require_recent_verification(ctx: AccountContext, session: SessionRow, needed
     if not (fresh and strong_enough):
         raise reverification_required()
 
+
+
+HANDOFF_TTL = timedelta(seconds=60)
+
+
+def start_handoff(ctx: AccountContext, token: str) -> str:
+    """A one-time nonce, valid one minute, that the browser trades at an HTTP route for the
+    session cookie. The page's websocket never needs to carry a usable session token."""
+    nonce = session_token()
+
+    def work(db: Session) -> None:
+        row = find(ctx, db, token)
+        row.handoff_hmac = ctx.hmac("handoff", nonce)
+        row.handoff_expires_at = ctx.now() + HANDOFF_TTL
+        db.add(row)
+
+    ctx.write(work)
+    return nonce
+
+
+def finish_handoff(ctx: AccountContext, nonce: str) -> str:
+    """Trade a handoff nonce for a fresh session token (the one seen before is rotated out)."""
+
+    def work(db: Session) -> str:
+        row = db.exec(select(SessionRow).where(SessionRow.handoff_hmac == ctx.hmac("handoff", nonce))).first()
+        if row is None or row.handoff_expires_at <= ctx.now() or row.revoked_at is not None:
+            raise signed_out()
+        token = session_token()
+        row.token_hmac = ctx.hmac("session", token)
+        row.handoff_hmac = None
+        row.handoff_expires_at = None
+        db.add(row)
+        return token
+
+    return ctx.write(work)

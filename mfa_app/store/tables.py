@@ -34,6 +34,9 @@ class SessionRow(SQLModel, table=True):
     last_verified_at: datetime
     # "first_factor" (password) or "second_factor" (SMS code or backup code).
     last_verified_level: str
+    # A one-time nonce that a browser trades for the session cookie (see sessions.handoff).
+    handoff_hmac: str | None = Field(default=None, index=True)
+    handoff_expires_at: datetime | None = None
 
 
 class PhoneRow(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:30:40.505046
+Create Date: 2026-11-27 18:34:41.760511
 """
 
 import sqlalchemy as sa
@@ -93,10 +93,13 @@ def upgrade() -> None:
     sa.Column('second_factor_pending', sa.Boolean(), nullable=False),
     sa.Column('last_verified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('last_verified_level', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('handoff_hmac', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('handoff_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sessions_handoff_hmac'), ['handoff_hmac'], unique=False)
         batch_op.create_index(batch_op.f('ix_sessions_token_hmac'), ['token_hmac'], unique=True)
         batch_op.create_index(batch_op.f('ix_sessions_user_id'), ['user_id'], unique=False)
 
@@ -133,6 +136,7 @@ def downgrade() -> None:
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_sessions_token_hmac'))
+        batch_op.drop_index(batch_op.f('ix_sessions_handoff_hmac'))
 
     op.drop_table('sessions')
     with op.batch_alter_table('security_events', schema=None) as batch_op:

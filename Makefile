@@ -1,0 +1,49 @@
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+BUN_VERSION := 1.4.5
+BUN_DIR     := .tools/bun
+BUN_STAMP   := $(BUN_DIR)/.installed-$(BUN_VERSION)
+# Keyed on content, not mtime: `reflex run` touches requirements.txt on every start.
+REQ_STAMP   := $(VENV)/.requirements-$(shell sha256sum requirements.txt | cut -c1-16)
+SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
+RUN_ARGS    ?=
+
+# Every reflex invocation (run, tests through AppHarness) uses the npm-registry bun, offline-safe.
+export PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_BUN_PATH := $(CURDIR)/$(BUN_DIR)/node_modules/.bin/bun
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
+
+.PHONY: install run test-deps test clean
+
+install: $(REQ_STAMP) $(BUN_STAMP)
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(REQ_STAMP): | $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.requirements-* && touch $@
+
+$(BUN_STAMP):
+	npm install --prefix $(BUN_DIR) --no-fund --no-audit bun@$(BUN_VERSION)
+	$(BUN_DIR)/node_modules/.bin/bun --version
+	touch $@
+
+run: install
+	$(PY) -m mfa_app.store.migrate
+	$(VENV)/bin/reflex run $(RUN_ARGS)
+
+test-deps: install
+	@[ -x /usr/bin/chromium ] || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+		|| { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+test: test-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf .web .states .data

@@ -1,0 +1,35 @@
+"""Backup codes: generated only on "Generate", shown once, with Copy all, Download and Print."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mfa_app.state.manage_mfa import ManageMfaState
+
+
+def backup_codes_section() -> rx.Component:
+    return rx.cond(
+        ManageMfaState.two_factor_enabled,
+        rx.vstack(
+            rx.el.p(
+                "Generate new backup codes? - ",
+                rx.button("Generate", loading=ManageMfaState.busy == "generate", on_click=ManageMfaState.generate_backup_codes),
+            ),
+            rx.cond(
+                ManageMfaState.showing_codes,
+                rx.vstack(
+                    rx.text("Save these codes somewhere safe. Each works once, and they won't be shown again."),
+                    rx.el.ol(rx.foreach(ManageMfaState.generated_codes, lambda code: rx.el.li(rx.code(code))), id="backup-codes"),
+                    rx.flex(
+                        rx.button("Copy all", variant="soft", on_click=ManageMfaState.copy_codes),
+                        rx.button("Download", variant="soft", on_click=ManageMfaState.download_codes),
+                        rx.button("Print", variant="soft", on_click=rx.call_script("window.print()")),
+                        rx.button("Done", on_click=ManageMfaState.done),
+                        gap="2",
+                        wrap="wrap",
+                    ),
+                ),
+                rx.text(ManageMfaState.backup_codes_left, " unused backup codes left."),
+            ),
+        ),
+    )

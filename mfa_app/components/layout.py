@@ -1,0 +1,30 @@
+"""The frame of every page, and what signed-out visitors of the account pages see."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mfa_app import routes
+from mfa_app.state.session import SessionState
+
+
+def layout(*children: rx.Component) -> rx.Component:
+    return rx.el.main(
+        rx.container(rx.vstack(*children, spacing="4", align="start"), size="2", padding_y="2em"),
+    )
+
+
+def signed_in_only(state: type[SessionState], *children: rx.Component) -> rx.Component:
+    """Nothing until the session is checked (like the reference's isLoaded), then the page or
+    the reference's signed-out text with a link to sign in."""
+    return rx.cond(
+        state.loaded,
+        rx.cond(
+            state.signed_in,
+            rx.fragment(*children),
+            rx.vstack(
+                rx.text("You must be logged in to access this page"),
+                rx.link("Sign in", href=routes.SIGN_IN),
+            ),
+        ),
+    )

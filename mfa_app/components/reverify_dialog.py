@@ -1,0 +1,72 @@
+"""The step-up dialog: the strongest factor the user has, then the original action finishes."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mfa_app.components.forms import code_field, error_text, field, submit_button
+from mfa_app.state.reverify import FactorPhone, ReverifyState
+
+
+def _phone_choice(phone: FactorPhone) -> rx.Component:
+    return rx.button(
+        "Send code to " + phone.masked,
+        variant="soft",
+        type="button",
+        on_click=ReverifyState.send_code(phone.id),
+        loading=ReverifyState.sending,
+    )
+
+
+def _second_factor_form() -> rx.Component:
+    return rx.cond(
+        ReverifyState.method == "backup_code",
+        field("Backup code", "secret", auto_complete="off", spell_check=False),
+        rx.vstack(
+            rx.cond(ReverifyState.sent_to != "", rx.text("We sent a code to ", ReverifyState.sent_to, ".")),
+            code_field(id="secret"),
+            rx.flex(rx.foreach(ReverifyState.phones, _phone_choice), gap="2", wrap="wrap"),
+            width="100%",
+        ),
+    )
+
+
+def reverify_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Confirm it's you"),
+            rx.dialog.description(
+                rx.cond(
+                    ReverifyState.needs_password,
+                    "Enter your password to continue.",
+                    "Enter a code from a text message, or a backup code, to continue.",
+                )
+            ),
+            rx.form(
+                rx.vstack(
+                    rx.cond(
+                        ReverifyState.needs_password,
+                        field("Password", "secret", type="password", auto_complete="current-password"),
+                        _second_factor_form(),
+                    ),
+                    error_text(ReverifyState.error),
+                    rx.flex(
+                        rx.cond(
+                            ReverifyState.backup_code_available & (ReverifyState.method != "backup_code"),
+                            rx.button("Use a backup code", variant="ghost", type="button", on_click=ReverifyState.use_backup_code),
+                        ),
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        submit_button("Continue", ReverifyState.busy),
+                        gap="3",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=ReverifyState.submit,
+                reset_on_submit=True,
+            ),
+        ),
+        open=ReverifyState.is_open,
+        on_open_change=ReverifyState.set_open,
+    )

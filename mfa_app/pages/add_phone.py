@@ -1,0 +1,113 @@
+"""/account/add-phone: "Add phone", then "Verify phone", then "Phone added"."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from mfa_app import routes
+from mfa_app.components.forms import code_field, error_text, notice_text, submit_button
+from mfa_app.components.layout import layout, signed_in_only
+from mfa_app.components.reverify_dialog import reverify_dialog
+from mfa_app.accounts.numbers import regions
+from mfa_app.state.add_phone import AddPhoneState
+
+
+def _enter_number() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Add phone", as_="h1"),
+        rx.form(
+            rx.vstack(
+                rx.el.label("Country", html_for="region", class_name="field-label"),
+                rx.el.select(
+                    *[rx.el.option(f"{region} {code}", value=region) for region, code in regions()],
+                    id="region",
+                    value=AddPhoneState.region,
+                    on_change=AddPhoneState.set_region,
+                    class_name="region-select",
+                ),
+                rx.el.label("Enter phone number", html_for="phone", class_name="field-label"),
+                rx.input(
+                    id="phone",
+                    name="phone",
+                    type="tel",
+                    auto_complete="tel",
+                    required=True,
+                    size="3",
+                    width="100%",
+                    value=AddPhoneState.number,
+                    on_change=AddPhoneState.set_number,
+                    aria_describedby="phone-preview",
+                ),
+                rx.text(
+                    rx.cond(AddPhoneState.formatted != "", "Will be added as " + AddPhoneState.formatted, ""),
+                    id="phone-preview",
+                    size="2",
+                ),
+                error_text(AddPhoneState.error),
+                submit_button("Continue", AddPhoneState.busy),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=AddPhoneState.submit_number,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _verify_code() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Verify phone", as_="h1"),
+        notice_text(AddPhoneState.notice),
+        rx.form(
+            rx.vstack(
+                code_field(auto_focus=True),
+                error_text(AddPhoneState.error),
+                rx.flex(
+                    submit_button("Verify", AddPhoneState.busy),
+                    rx.button(
+                        rx.cond(
+                            AddPhoneState.resend_in > 0,
+                            "Resend code (" + AddPhoneState.resend_in.to_string() + " s)",
+                            "Resend code",
+                        ),
+                        type="button",
+                        variant="soft",
+                        size="3",
+                        disabled=AddPhoneState.resend_in > 0,
+                        on_click=AddPhoneState.resend,
+                    ),
+                    gap="3",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=AddPhoneState.verify,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _added() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Phone added", as_="h1"),
+        rx.link("Back to MFA settings", href=routes.MANAGE_MFA),
+    )
+
+
+@rx.page(route=routes.ADD_PHONE, title="Add phone", on_load=AddPhoneState.load)
+def add_phone() -> rx.Component:
+    return layout(
+        signed_in_only(
+            AddPhoneState,
+            rx.match(
+                AddPhoneState.step,
+                ("verify", _verify_code()),
+                ("done", _added()),
+                _enter_number(),
+            ),
+            reverify_dialog(),
+        )
+    )

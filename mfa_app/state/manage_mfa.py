@@ -1,0 +1,197 @@
+"""The manage-MFA page's state: the user's phone lists, backup codes and security events."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from mfa_app import accounts, routes
+from mfa_app.accounts.numbers import display
+from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
+from mfa_app.state.session import SessionState, go_to_backend
+
+EVENT_TEXT = {
+    "user.signed_up": "Account created",
+    "user.signed_in": "Signed in",
+    "user.locked": "Account locked after too many failed attempts",
+    "phone.added": "Phone number added",
+    "phone.verified": "Phone number verified",
+    "phone.reserved": "Phone number reserved for MFA",
+    "phone.disabled": "Phone number disabled for MFA",
+    "phone.made_default": "Default MFA phone changed",
+    "phone.removed": "Phone number removed",
+    "mfa.disabled": "MFA turned off",
+    "backup_codes.generated": "Backup codes generated",
+    "backup_code.used": "Backup code used",
+}
+
+
+@dataclasses.dataclass
+class PhoneView:
+    id: str
+    number: str
+    is_default: bool
+
+
+@dataclasses.dataclass
+class EventView:
+    text: str
+    detail: str
+    when: str
+
+
+@dataclasses.dataclass
+class Confirmation:
+    action: str = ""  # "disable" or "remove"
+    phone_id: str = ""
+    number: str = ""
+    turns_mfa_off: bool = False
+
+
+class ManageMfaState(SessionState):
+    mfa_phones: list[PhoneView] = []
+    available_phones: list[PhoneView] = []
+    two_factor_enabled: bool = False
+    backup_codes_left: int = 0
+    generated_codes: list[str] = []
+    showing_codes: bool = False
+    events: list[EventView] = []
+    confirmation: Confirmation = Confirmation()
+    busy: str = ""
+    error: str = ""
+    notice: str = ""
+
+    @rx.event
+    async def load(self):
+        self.error = self.notice = ""
+        self.generated_codes, self.showing_codes = [], False
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        user = await self._check_signed_in()
+        if user is None:
+            return
+        verified = [p for p in user.phone_numbers if p.verification.status == "verified"]
+        mfa = sorted((p for p in verified if p.reserved_for_second_factor), key=lambda p: not p.default_second_factor)
+        self.mfa_phones = [PhoneView(p.id, display(p.phone_number), p.default_second_factor) for p in mfa]
+        self.available_phones = [
+            PhoneView(p.id, display(p.phone_number), False) for p in verified if not p.reserved_for_second_factor
+        ]
+        self.two_factor_enabled = user.two_factor_enabled
+        self.backup_codes_left = await self._call(accounts.count_backup_codes) if user.two_factor_enabled else 0
+        self.events = [
+            EventView(EVENT_TEXT.get(e.kind, e.kind), e.detail, e.created_at.strftime("%Y-%m-%d %H:%M UTC"))
+            for e in await self._call(accounts.security_events, 10)
+        ]
+
+    async def _act(self, action: str, phone_id: str, fn, *args, success: str):
+        """Run one phone action: busy while it runs, re-verify if asked, then say what happened."""
+        self.busy, self.error, self.notice = f"{action}:{phone_id}", "", ""
+        yield
+        try:
+            await call_sensitive(self, f"manage.{action}", [phone_id], fn, phone_id, *args)
+            self.notice = success
+        except NeedsReverification as needed:
+            yield needed.event
+        except accounts.AccountError as exc:
+            self.error = exc.message
+        finally:
+            self.busy = ""
+        await self._refresh()
+
+    @rx.event
+    async def use_for_mfa(self, phone_id: str):
+        async for update in self._act(
+            "use_for_mfa", phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
+        ):
+            yield update
+
+    @rx.event
+    async def make_default(self, phone_id: str):
+        async for update in self._act(
+            "make_default", phone_id, accounts.make_default_second_factor, success="Default MFA phone changed."
+        ):
+            yield update
+
+    @rx.event
+    async def disable_for_mfa(self, phone_id: str):
+        async for update in self._act(
+            "disable_for_mfa",
+            phone_id,
+            accounts.set_reserved_for_second_factor,
+            False,
+            success="Phone is no longer used for MFA.",
+        ):
+            yield update
+
+    @rx.event
+    async def remove(self, phone_id: str):
+        async for update in self._act("remove", phone_id, accounts.destroy_phone, success="Phone removed."):
+            yield update
+
+    @rx.event
+    def ask_to_confirm(self, action: str, phone_id: str):
+        phone = next((p for p in self.mfa_phones + self.available_phones if p.id == phone_id), None)
+        if phone is None or action not in ("disable_for_mfa", "remove"):
+            return
+        last_mfa_phone = len(self.mfa_phones) == 1 and self.mfa_phones[0].id == phone_id
+        self.confirmation = Confirmation(action, phone_id, phone.number, last_mfa_phone)
+
+    @rx.event
+    def cancel_confirmation(self):
+        self.confirmation = Confirmation()
+
+    @rx.event
+    def confirm(self):
+        action, phone_id = self.confirmation.action, self.confirmation.phone_id
+        self.confirmation = Confirmation()
+        if action == "disable_for_mfa":
+            return ManageMfaState.disable_for_mfa(phone_id)
+        if action == "remove":
+            return ManageMfaState.remove(phone_id)
+
+    @rx.event
+    async def generate_backup_codes(self):
+        self.busy, self.error, self.notice = "generate", "", ""
+        yield
+        try:
+            result = await call_sensitive(self, "manage.generate_backup_codes", [], accounts.create_backup_codes)
+            self.generated_codes, self.showing_codes = result.codes, True
+        except NeedsReverification as needed:
+            yield needed.event
+        except accounts.AccountError as exc:
+            self.error = exc.message
+        finally:
+            self.busy = ""
+        await self._refresh()
+
+    @rx.event
+    async def done(self):
+        self.generated_codes, self.showing_codes = [], False
+        await self._refresh()
+
+    def _codes_text(self) -> str:
+        return "mfa_app backup codes (each works once)\n\n" + "\n".join(self.generated_codes) + "\n"
+
+    @rx.event
+    def copy_codes(self):
+        self.notice = "Backup codes copied."
+        return rx.set_clipboard(self._codes_text())
+
+    @rx.event
+    def download_codes(self):
+        return rx.download(data=self._codes_text(), filename="backup-codes.txt")
+
+    @rx.event
+    def sign_out(self):
+        """The sign-out route revokes the session on the server and clears the cookie."""
+        self.busy = "sign_out"
+        return go_to_backend(routes.AUTH_SIGN_OUT)
+
+
+retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa)
+retryable("manage.make_default", ManageMfaState.make_default)
+retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa)
+retryable("manage.remove", ManageMfaState.remove)
+retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes)

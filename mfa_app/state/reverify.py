@@ -1,0 +1,123 @@
+"""The step-up re-verification dialog: asks for the strongest factor the user has, then finishes
+the action that needed it (like Clerk's useReverification)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import reflex as rx
+
+from mfa_app import accounts
+from mfa_app.state.session import SessionState
+
+# Actions the dialog may finish, by name: filled in by the states that own them.
+_RETRYABLE: dict[str, Callable[..., rx.event.EventSpec]] = {}
+
+
+def retryable(name: str, handler: Callable[..., rx.event.EventSpec]) -> None:
+    _RETRYABLE[name] = handler
+
+
+@dataclasses.dataclass
+class FactorPhone:
+    id: str
+    masked: str
+    default: bool
+
+
+class ReverifyState(SessionState):
+    is_open: bool = False
+    needs_password: bool = False
+    method: str = "phone_code"  # password / phone_code / backup_code
+    phones: list[FactorPhone] = []
+    backup_code_available: bool = False
+    sent_to: str = ""
+    error: str = ""
+    busy: bool = False
+    sending: bool = False
+
+    _retry_action: str = ""
+    _retry_args: tuple = ()
+
+    @rx.event
+    async def start(self, action: str, args: list):
+        """Open the dialog for `action`, to be finished with `args` once verified."""
+        if action not in _RETRYABLE:
+            return
+        self._retry_action, self._retry_args = action, tuple(args)
+        self.error, self.sent_to, self.busy = "", "", False
+        try:
+            status = await self._call(accounts.reverification_status)
+        except accounts.AccountError as exc:
+            self.error = exc.message
+            return
+        self.needs_password = status.level == "first_factor"
+        self.phones = [FactorPhone(p.phone_number_id or "", p.safe_identifier or "", p.default) for p in status.phones]
+        self.backup_code_available = "backup_code" in status.factors
+        self.method = "password" if self.needs_password else "phone_code"
+        self.is_open = True
+        if self.phones:
+            yield ReverifyState.send_code(self.phones[0].id)
+
+    @rx.event
+    async def send_code(self, phone_id: str):
+        self.sending, self.error, self.method = True, "", "phone_code"
+        yield
+        try:
+            await self._call(accounts.prepare_reverification, phone_id)
+            self.sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
+        except accounts.AccountError as exc:
+            self.error = exc.message
+        finally:
+            self.sending = False
+
+    @rx.event
+    def use_backup_code(self):
+        self.method, self.error = "backup_code", ""
+
+    @rx.event
+    async def submit(self, form_data: dict):
+        self.busy, self.error = True, ""
+        yield
+        try:
+            await self._call(accounts.reverify, self.method, str(form_data.get("secret", "")))
+        except accounts.AccountError as exc:
+            self.error = exc.message
+            return
+        finally:
+            self.busy = False
+        action, args = self._retry_action, self._retry_args
+        self._close()
+        yield _RETRYABLE[action](*args)
+
+    @rx.event
+    def cancel(self):
+        self._close()
+
+    @rx.event
+    def set_open(self, is_open: bool):
+        if not is_open:
+            self._close()
+
+    def _close(self) -> None:
+        self.is_open, self.error, self.sent_to = False, "", ""
+        self._retry_action, self._retry_args = "", ()
+
+
+class NeedsReverification(Exception):
+    """Raised by `call_sensitive`: the caller yields `event` to open the dialog."""
+
+    def __init__(self, event: rx.event.EventSpec) -> None:
+        self.event = event
+
+
+async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args):
+    """Call a sensitive service function; when it answers session_reverification_required,
+    raise NeedsReverification with the event that opens the dialog and later retries `action`."""
+    try:
+        return await state._call(fn, *fn_args)
+    except accounts.AccountError as exc:
+        if exc.code == "session_reverification_required":
+            raise NeedsReverification(ReverifyState.start(action, args)) from None
+        raise

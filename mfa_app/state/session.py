@@ -1,0 +1,59 @@
+"""The base of every page state: who is asking, resolved from the HttpOnly session cookie on
+each event (never from Reflex's client token), and a way to call the service off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, TypeVar
+
+import reflex as rx
+from reflex.config import get_config
+
+from mfa_app import accounts, routes
+from mfa_app.state.service import context
+
+T = TypeVar("T")
+
+
+class SessionState(rx.State):
+    loaded: bool = False
+    signed_in: bool = False
+
+    def _token(self) -> str:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(self.router.headers.cookie or "")
+        except CookieError:
+            return ""
+        morsel = cookie.get(routes.SESSION_COOKIE)
+        return morsel.value if morsel else ""
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Call a service function for the signed-in session (the service checks the session,
+        ownership and re-verification), in a worker thread so the event loop stays free."""
+        return await asyncio.to_thread(fn, context(), self._token(), *args)
+
+    async def _check_signed_in(self) -> accounts.User | None:
+        try:
+            user = await self._call(accounts.get_user)
+        except accounts.AccountError:
+            user = None
+        self.signed_in = user is not None
+        self.loaded = True
+        return user
+
+
+def go_to_backend(path: str) -> rx.event.EventSpec:
+    """A full page navigation to one of the backend's HTTP routes (never a client-side route
+    change, which would stay inside the single-page app)."""
+    url = get_config().api_url.rstrip("/") + path
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+async def hand_off_session(token: str, next_path: str) -> rx.event.EventSpec:
+    """Send the browser to trade a one-time nonce for the HttpOnly session cookie."""
+    nonce = await asyncio.to_thread(accounts.start_handoff, context(), token)
+    return go_to_backend(f"{routes.AUTH_SESSION}?nonce={nonce}&next={next_path}")
