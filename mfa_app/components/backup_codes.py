@@ -25,7 +25,7 @@ def backup_codes_section() -> rx.Component:
                         rx.button("Download", variant="soft", on_click=ManageMfaState.download_codes),
                         rx.button("Print", variant="soft", on_click=rx.call_script("window.print()")),
                         rx.button("Done", on_click=ManageMfaState.done),
-                        gap="2",
+                        spacing="2",
                         wrap="wrap",
                     ),
                 ),

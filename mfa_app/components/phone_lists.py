@@ -94,7 +94,7 @@ def confirm_dialog() -> rx.Component:
                         rx.cond(removing, "Remove", "Disable"), color_scheme="red", on_click=ManageMfaState.confirm
                     )
                 ),
-                gap="3",
+                spacing="3",
                 justify="end",
                 margin_top="1em",
             ),

@@ -25,7 +25,7 @@ def _second_factor_form() -> rx.Component:
         rx.vstack(
             rx.cond(ReverifyState.sent_to != "", rx.text("We sent a code to ", ReverifyState.sent_to, ".")),
             code_field(id="secret"),
-            rx.flex(rx.foreach(ReverifyState.phones, _phone_choice), gap="2", wrap="wrap"),
+            rx.flex(rx.foreach(ReverifyState.phones, _phone_choice), spacing="2", wrap="wrap"),
             width="100%",
         ),
     )
@@ -57,7 +57,7 @@ def reverify_dialog() -> rx.Component:
                         ),
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         submit_button("Continue", ReverifyState.busy),
-                        gap="3",
+                        spacing="3",
                         justify="end",
                         width="100%",
                     ),

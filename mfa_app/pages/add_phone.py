@@ -77,7 +77,7 @@ def _verify_code() -> rx.Component:
                         disabled=AddPhoneState.resend_in > 0,
                         on_click=AddPhoneState.resend,
                     ),
-                    gap="3",
+                    spacing="3",
                 ),
                 spacing="2",
                 width="100%",

@@ -74,7 +74,7 @@ def _second_factor() -> rx.Component:
                 SignInState.backup_code_available & (SignInState.method != "backup_code"),
                 rx.button("Use a backup code", variant="ghost", type="button", on_click=SignInState.use_backup_code),
             ),
-            gap="2",
+            spacing="2",
             wrap="wrap",
         ),
         width="100%",

@@ -64,13 +64,16 @@ class ManageMfaState(SessionState):
 
     @rx.event
     async def load(self):
-        self.error = self.notice = ""
+        self.error = self.notice = self.busy = ""
         self.generated_codes, self.showing_codes = [], False
+        self.confirmation = Confirmation()
         await self._refresh()
 
     async def _refresh(self) -> None:
         user = await self._check_signed_in()
         if user is None:
+            self.mfa_phones, self.available_phones, self.events = [], [], []
+            self.two_factor_enabled, self.backup_codes_left = False, 0
             return
         verified = [p for p in user.phone_numbers if p.verification.status == "verified"]
         mfa = sorted((p for p in verified if p.reserved_for_second_factor), key=lambda p: not p.default_second_factor)
