@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from mfa_app.accounts import codes, events
+from mfa_app.accounts import codes, events, limits
 from mfa_app.accounts.access import require_step_up, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
@@ -77,6 +77,7 @@ def create_phone(ctx: AccountContext, token: str, raw: str, default_region: str 
         session, user = signed_in(ctx, db, token)
         require_step_up(ctx, db, session)
         e164 = parse_phone(raw, default_region or ctx.settings.default_region)
+        limits.check_country(ctx.settings, e164)
         phones = all_of(db, user.id)
         existing = next((p for p in phones if p.phone_number == e164), None)
         if existing is not None and existing.verified_at is not None:

@@ -103,7 +103,7 @@ def attempt_second_factor(ctx: AccountContext, token: str, strategy: str, code: 
             session = sessions.find(ctx, db, token, pending=True)
 
         def finish(db: Session) -> SignInAttempt:
-            _complete(ctx, db, db.get(SessionRow, session.id), "backup code")
+            _complete(ctx, db, sessions.find(ctx, db, token, pending=True), "backup code")
             return complete
 
         return backup_codes.redeem(ctx, session.user_id, code, finish)

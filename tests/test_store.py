@@ -1,0 +1,189 @@
+"""The store: data survives closing and reopening the database, migrations can run again, and the
+secret key file is created once, privately, and agreed on by concurrent first callers."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from dataclasses import replace
+
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+
+from mfa_app import accounts
+from mfa_app.settings import Settings
+from mfa_app.store.db import make_engine
+from mfa_app.store.migrate import alembic_config, upgrade
+from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
+
+MFA_PHONE = "+14155552671"
+SPARE_PHONE = "+14155550123"
+
+
+def reopened(ctx):
+    """Close every connection of `ctx` and open a brand-new engine on the same database file."""
+    ctx.engine.dispose()
+    return replace(ctx, engine=make_engine(ctx.settings.database_url))
+
+
+# --- persistence -------------------------------------------------------------------------------
+
+
+def test_user_can_sign_in_with_password_and_backup_code_after_the_database_is_reopened(ctx, outbox, clock, user):
+    enable_mfa(ctx, outbox, user.token, MFA_PHONE)
+    reverify_with_sms(ctx, outbox, user.token, clock)
+    codes = accounts.create_backup_codes(ctx, user.token).codes
+
+    fresh = reopened(ctx)
+    try:
+        result = accounts.sign_in(fresh, user.email, PASSWORD)
+        assert result.attempt.status == "needs_second_factor"
+        strategies = [f.strategy for f in result.attempt.supported_second_factors]
+        assert strategies == ["phone_code", "backup_code"]
+
+        done = accounts.attempt_second_factor(fresh, result.session_token, "backup_code", codes[0])
+        assert done.status == "complete"
+    finally:
+        fresh.engine.dispose()
+
+
+def test_phones_and_backup_code_counts_survive_reopening_the_database(ctx, outbox, clock, user):
+    add_verified_phone(ctx, outbox, user.token, SPARE_PHONE)
+    enable_mfa(ctx, outbox, user.token, MFA_PHONE)
+    reverify_with_sms(ctx, outbox, user.token, clock)
+    codes = accounts.create_backup_codes(ctx, user.token).codes
+    accounts.reverify(ctx, user.token, "backup_code", codes[0])
+    before_phones = accounts.list_phones(ctx, user.token)
+    before_user = accounts.get_user(ctx, user.token)
+
+    fresh = reopened(ctx)
+    try:
+        # The old session token still works: sessions survive too.
+        assert accounts.list_phones(fresh, user.token) == before_phones
+        assert accounts.get_user(fresh, user.token) == before_user
+        assert accounts.count_backup_codes(fresh, user.token) == 9
+        phones = {p.phone_number: p for p in before_phones}
+        assert phones[MFA_PHONE].default_second_factor and phones[MFA_PHONE].verification.status == "verified"
+        assert not phones[SPARE_PHONE].reserved_for_second_factor
+        assert phones[SPARE_PHONE].verification.status == "verified"
+    finally:
+        fresh.engine.dispose()
+
+
+def test_a_used_backup_code_stays_used_after_reopening_the_database(ctx, outbox, clock, user):
+    enable_mfa(ctx, outbox, user.token, MFA_PHONE)
+    reverify_with_sms(ctx, outbox, user.token, clock)
+    codes = accounts.create_backup_codes(ctx, user.token).codes
+    accounts.reverify(ctx, user.token, "backup_code", codes[0])
+
+    fresh = reopened(ctx)
+    try:
+        try:
+            accounts.reverify(fresh, user.token, "backup_code", codes[0])
+        except accounts.AccountError as error:
+            assert error.code == "form_code_incorrect"
+        else:
+            raise AssertionError("a used backup code was accepted after reopening")
+    finally:
+        fresh.engine.dispose()
+
+
+# --- migrations --------------------------------------------------------------------------------
+
+
+def _head_revision(engine) -> str:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def test_upgrading_an_already_migrated_database_again_changes_nothing(ctx, user):
+    # `ctx` has already upgraded the database once.
+    engine = make_engine(ctx.settings.database_url)
+    try:
+        tables_before = set(sa.inspect(engine).get_table_names())
+        upgrade(engine)
+        upgrade(engine)
+        assert set(sa.inspect(engine).get_table_names()) == tables_before
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+        assert versions == [_head_revision(engine)]
+    finally:
+        engine.dispose()
+    assert accounts.get_user(ctx, user.token).email_address == user.email
+
+
+def test_migrations_create_every_table_on_an_empty_database(tmp_path):
+    from sqlmodel import SQLModel
+
+    engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
+    try:
+        upgrade(engine)
+        upgrade(engine)
+        tables = set(sa.inspect(engine).get_table_names())
+        assert {t.name for t in SQLModel.metadata.sorted_tables} <= tables
+    finally:
+        engine.dispose()
+
+
+# --- the secret key file -------------------------------------------------------------------------
+
+
+def _keyless(tmp_path) -> Settings:
+    return Settings(secret_key="", data_dir=tmp_path / "data")
+
+
+def test_secret_key_file_is_created_with_mode_0600_when_no_key_is_configured(tmp_path):
+    settings = _keyless(tmp_path)
+
+    key = settings.resolved_secret_key()
+
+    path = settings.data_dir / "secret_key"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(key) >= 32
+    assert path.read_bytes().strip() == key
+    assert os.listdir(settings.data_dir) == ["secret_key"]  # no temporary file left behind
+
+
+def test_secret_key_file_is_reused_on_the_second_call(tmp_path):
+    settings = _keyless(tmp_path)
+    first = settings.resolved_secret_key()
+    inode = os.stat(settings.data_dir / "secret_key").st_ino
+
+    second = _keyless(tmp_path).resolved_secret_key()
+
+    assert second == first
+    assert os.stat(settings.data_dir / "secret_key").st_ino == inode
+
+
+def test_configured_secret_key_is_used_and_no_key_file_is_written(tmp_path):
+    settings = Settings(secret_key="from-the-environment", data_dir=tmp_path / "data")
+
+    assert settings.resolved_secret_key() == b"from-the-environment"
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_concurrent_first_calls_agree_on_one_secret_key(tmp_path):
+    threads_count = 8
+    barrier = threading.Barrier(threads_count)
+    keys: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def first_call() -> None:
+        barrier.wait()
+        try:
+            keys.append(_keyless(tmp_path).resolved_secret_key())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_call) for _ in range(threads_count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert len(keys) == threads_count and len(set(keys)) == 1
+    data_dir = tmp_path / "data"
+    assert os.listdir(data_dir) == ["secret_key"]
+    assert (data_dir / "secret_key").read_bytes().strip() == keys[0]
+    assert stat.S_IMODE(os.stat(data_dir / "secret_key").st_mode) == 0o600
