@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import reflex as rx
 
 from mfa_app import routes
@@ -15,6 +17,9 @@ from mfa_app.state.dev_outbox import DevOutboxState
 def index() -> rx.Component:
     return rx.fragment()
 
+
+# httpx logs each request's URL at INFO; a webhook URL may carry a credential.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 app = rx.App(
     stylesheets=["/styles.css"],

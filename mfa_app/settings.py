@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".data")
     database_url: str = "sqlite:///.data/mfa.db"
-    secret_key: str = ""
+    secret_key: str = Field("", repr=False)
 
     sms_provider: Literal["outbox", "twilio", "webhook"] = "outbox"
     sms_outbox: Path = Path(".data/sms_outbox.jsonl")
@@ -31,14 +31,14 @@ class Settings(BaseSettings):
     sms_connect_timeout_s: float = 3.0
     sms_total_timeout_s: float = 10.0
     sms_webhook_url: str = ""
-    sms_webhook_secret: str = ""
+    sms_webhook_secret: str = Field("", repr=False)
 
     default_region: str = "US"
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600
 
     twilio_account_sid: str = Field("", validation_alias="TWILIO_ACCOUNT_SID")
-    twilio_auth_token: str = Field("", validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_auth_token: str = Field("", validation_alias="TWILIO_AUTH_TOKEN", repr=False)
     twilio_from_number: str = Field("", validation_alias="TWILIO_FROM_NUMBER")
     twilio_messaging_service_sid: str = Field("", validation_alias="TWILIO_MESSAGING_SERVICE_SID")
     twilio_api_base: str = Field("https://api.twilio.com", validation_alias="TWILIO_API_BASE")

@@ -1,0 +1,66 @@
+"""Adding a phone in the browser with MFA_SMS_PROVIDER=twilio, against a loopback server that
+speaks Twilio's Messages API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mfa_app.settings import get_settings
+from mfa_app.state.service import context
+from tests.browser.conftest import App, sign_up
+from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+
+
+@pytest.fixture
+def twilio(app: App) -> Iterator[FakeTwilio]:
+    """Switch the running app to the Twilio provider (through its settings), then back."""
+    server = FakeTwilio()
+    env = {
+        "MFA_SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "TWILIO_API_BASE": server.base_url,
+    }
+    os.environ.update(env)
+    get_settings.cache_clear()
+    context.cache_clear()
+    yield server
+    for name in env:
+        os.environ.pop(name)
+    os.environ["MFA_SMS_PROVIDER"] = "outbox"
+    get_settings.cache_clear()
+    context.cache_clear()
+    server.close()
+
+
+def test_adding_a_phone_with_twilio(page: Page, app: App, twilio: FakeTwilio):
+    sign_up(page)
+    outbox_before = len(app.messages())
+    page.goto("/account/add-phone")
+    page.get_by_label("Enter phone number").fill("(415) 555-2671")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    assert [m["to"] for m in twilio.delivered] == ["+14155552671"]
+    assert len(app.messages()) == outbox_before
+    page.get_by_label("Enter code").fill(twilio.last_code("+14155552671"))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+
+
+def test_a_twilio_refusal_is_said_in_words_and_the_user_can_retry(page: Page, app: App, twilio: FakeTwilio):
+    sign_up(page)
+    twilio.fail("500")
+    page.goto("/account/add-phone")
+    page.get_by_label("Enter phone number").fill("(415) 555-2672")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("may not have been sent")
+    page.get_by_role("button", name="Resend code").click()
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    page.get_by_label("Enter code").fill(twilio.last_code("+14155552672"))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()

@@ -1,0 +1,374 @@
+"""Real HTTP servers on 127.0.0.1 for the SMS providers: a fake Twilio Messages API and a webhook
+receiver that checks signatures. Both record what they received and can be told to misbehave.
+
+`server.fail(*faults)` queues one fault per coming request (then it answers normally again):
+  "slow"     answers 201, but only after `slow_s` seconds (the message was taken)
+  "500"      500 with Twilio's error JSON (code 20500)
+  "429"      429 with `Retry-After: <retry_after>` (Twilio code 20429)
+  "503"      503 with `Retry-After: <retry_after>`
+  "reset"    reads the request, takes the message, then resets the connection without answering
+  "malformed" 201 with a body that is not JSON (the message was taken)
+  "garbage"  502 with an HTML page instead of JSON
+  <int>      400 with Twilio's error JSON for that code (e.g. 21211, 21408, 21610)
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from mfa_app import accounts
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.models import PhoneNumber
+from mfa_app.settings import Settings
+from mfa_app.sms.base import SmsSender
+from mfa_app.sms.twilio import TwilioSender
+from mfa_app.sms.webhook import WebhookSender, verify_signature
+from mfa_app.store.db import make_engine
+from mfa_app.store.migrate import upgrade
+from mfa_app.store.tables import SmsSendRow
+from tests.conftest import FakeClock, SignedIn, fast_hashing, sign_up
+
+CONNECT_TIMEOUT_S = 0.3
+TOTAL_TIMEOUT_S = 1.0
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "tok-" + "s3cr3t" * 5
+FROM_NUMBER = "+15005550006"
+WEBHOOK_SECRET = "whsec-" + "k3y" * 10
+CODE = re.compile(r"#(\d{6})$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real APIs
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self.server.fake.handle(self)  # type: ignore[attr-defined]
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that gave up on a slow answer is expected here
+
+
+class FakeServer:
+    """A threaded HTTP server on a free loopback port. Subclasses check and parse requests."""
+
+    slow_s = 5.0
+    retry_after = "0"
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []  # every well-formed, authenticated POST
+        self.delivered: list[dict] = []  # the messages this provider would deliver
+        self._faults: list[str | int] = []
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self.port = 0
+        self.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server.fake = self  # type: ignore[attr-defined]
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening: new connections to the port are refused until start()."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def close(self) -> None:
+        self._closing.set()
+        self.stop()
+
+    def fail(self, *faults: str | int) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def last_code(self, to: str | None = None) -> str:
+        for message in reversed(self.delivered):
+            match = CODE.search(message["body"])
+            if match and (to is None or message["to"] == to):
+                return match.group(1)
+        raise AssertionError(f"no code delivered to {to}")
+
+    # What subclasses provide.
+    def refusal(self, handler: BaseHTTPRequestHandler, raw: bytes) -> tuple[int, dict] | None:
+        raise NotImplementedError
+
+    def parse(self, raw: bytes) -> dict:
+        raise NotImplementedError
+
+    def accepted(self, message: dict) -> tuple[int, bytes]:
+        raise NotImplementedError
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        raw = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+        refusal = self.refusal(handler, raw)
+        if refusal is not None:
+            _respond(handler, refusal[0], json.dumps(refusal[1]).encode())
+            return
+        message = self.parse(raw)
+        with self._lock:
+            self.requests.append(message)
+            fault = self._faults.pop(0) if self._faults else None
+            if fault in ("slow", "reset", "malformed", None):
+                self.delivered.append(message)
+        if fault == "slow":
+            self._closing.wait(self.slow_s)
+        if fault == "reset":
+            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handler.connection.close()
+            handler.close_connection = True
+        elif fault == "malformed":
+            _respond(handler, 201, b'{"sid": "SM')
+        elif fault == "garbage":
+            _respond(handler, 502, b"<html><body>Bad Gateway</body></html>", content_type="text/html")
+        elif fault in ("500", "429", "503"):
+            status = int(fault)
+            headers = {"Retry-After": self.retry_after} if status != 500 else {}
+            _respond(handler, status, json.dumps(_twilio_error(20000 + status, status)).encode(), headers=headers)
+        elif isinstance(fault, int):
+            _respond(handler, 400, json.dumps(_twilio_error(fault, 400, message["to"])).encode())
+        else:
+            _respond(handler, *self.accepted(message))
+
+
+class FakeTwilio(FakeServer):
+    """Twilio's Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json, basic auth, form
+    fields To, From or MessagingServiceSid, Body; 201 with the Message resource as JSON."""
+
+    def refusal(self, handler: BaseHTTPRequestHandler, raw: bytes) -> tuple[int, dict] | None:
+        expected = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+        if handler.headers.get("Authorization") != expected:
+            return 401, _twilio_error(20003, 401)
+        if handler.path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
+            return 404, _twilio_error(20404, 404)
+        if handler.headers.get("Content-Type") != "application/x-www-form-urlencoded":
+            return 400, _twilio_error(20001, 400)
+        form = self.parse(raw)
+        if not form.get("to"):
+            return 400, _twilio_error(21604, 400)
+        if not (form.get("from") or form.get("messaging_service_sid")):
+            return 400, _twilio_error(21603, 400)
+        if not form.get("body"):
+            return 400, _twilio_error(21602, 400)
+        return None
+
+    def parse(self, raw: bytes) -> dict:
+        form = {key: values[0] for key, values in parse_qs(raw.decode()).items()}
+        return {
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form.get("Body"),
+        }
+
+    def accepted(self, message: dict) -> tuple[int, bytes]:
+        sid = "SM" + secrets.token_hex(16)
+        resource = {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "api_version": "2010-04-01",
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "error_code": None,
+            "error_message": None,
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json",
+            **message,
+        }
+        return 201, json.dumps(resource).encode()
+
+
+class FakeWebhook(FakeServer):
+    """An operator's SMS gateway: refuses requests whose signature does not verify."""
+
+    def __init__(self) -> None:
+        self.signed: list[dict] = []  # timestamp, signature and raw body of every POST
+        super().__init__()
+
+    def refusal(self, handler: BaseHTTPRequestHandler, raw: bytes) -> tuple[int, dict] | None:
+        timestamp = handler.headers.get("X-MFA-Timestamp", "")
+        signature = handler.headers.get("X-MFA-Signature", "")
+        self.signed.append({"timestamp": timestamp, "signature": signature, "raw": raw})
+        if not verify_signature(WEBHOOK_SECRET, timestamp, raw, signature, time.time()):
+            return 401, {"error": "bad signature"}
+        return None
+
+    def parse(self, raw: bytes) -> dict:
+        return json.loads(raw)
+
+    def accepted(self, message: dict) -> tuple[int, bytes]:
+        return 202, b'{"ok": true}'
+
+
+def _twilio_error(code: int, status: int, to: str | None = None) -> dict:
+    """Twilio's documented error body; its message names the number, as Twilio's do."""
+    return {
+        "code": code,
+        "message": f"Twilio says no to {to or 'this request'} (error {code})",
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+def _respond(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class CountingClient(httpx.Client):
+    """An httpx client that counts attempts, including those that never connected."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        # Plain HTTP on loopback: no certificates to load, no proxy from the environment.
+        super().__init__(event_hooks={"request": [self._count]}, verify=False, trust_env=False)
+
+    def _count(self, request: httpx.Request) -> None:
+        self.attempts += 1
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    server = FakeTwilio()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[FakeWebhook]:
+    server = FakeWebhook()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def http() -> Iterator[CountingClient]:
+    with CountingClient() as client:
+        yield client
+
+
+@pytest.fixture
+def twilio_settings(settings: Settings, twilio: FakeTwilio) -> Settings:
+    return settings.model_copy(
+        update={
+            "sms_provider": "twilio",
+            "sms_connect_timeout_s": CONNECT_TIMEOUT_S,
+            "sms_total_timeout_s": TOTAL_TIMEOUT_S,
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_auth_token": AUTH_TOKEN,
+            "twilio_from_number": FROM_NUMBER,
+            "twilio_api_base": twilio.base_url,
+        }
+    )
+
+
+@pytest.fixture
+def webhook_settings(settings: Settings, webhook: FakeWebhook) -> Settings:
+    return settings.model_copy(
+        update={
+            "sms_provider": "webhook",
+            "sms_connect_timeout_s": CONNECT_TIMEOUT_S,
+            "sms_total_timeout_s": TOTAL_TIMEOUT_S,
+            "sms_webhook_url": f"{webhook.base_url}/sms",
+            "sms_webhook_secret": WEBHOOK_SECRET,
+        }
+    )
+
+
+@contextmanager
+def context(settings: Settings, sender: SmsSender, clock: FakeClock) -> Iterator[AccountContext]:
+    """The account service like tests/conftest.py's `ctx`, but sending through `sender`."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    yield AccountContext(
+        engine=engine,
+        sender=sender,
+        settings=settings,
+        secret_key=settings.resolved_secret_key(),
+        clock=clock,
+        hashing=fast_hashing(),
+    )
+    engine.dispose()
+
+
+@pytest.fixture
+def twilio_ctx(twilio_settings: Settings, http: CountingClient, clock: FakeClock) -> Iterator[AccountContext]:
+    with context(twilio_settings, TwilioSender(twilio_settings, http), clock) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def webhook_ctx(webhook_settings: Settings, http: CountingClient, clock: FakeClock) -> Iterator[AccountContext]:
+    with context(webhook_settings, WebhookSender(webhook_settings, http), clock) as ctx:
+        yield ctx
+
+
+def sends_recorded(ctx: AccountContext) -> int:
+    """Rows in the send quota table (a failed send must leave none)."""
+    with ctx.read() as db:
+        return db.execute(sa.select(sa.func.count()).select_from(SmsSendRow)).scalar_one()
+
+
+PHONE = "+14155552671"
+
+
+def add_phone(ctx: AccountContext, number: str = PHONE) -> tuple[SignedIn, PhoneNumber]:
+    """A fresh account (inside its 10-minute step-up window) with one unverified phone."""
+    user = sign_up(ctx)
+    return user, accounts.create_phone(ctx, user.token, number)
+
+
+def refused(ctx: AccountContext, user: SignedIn, phone: PhoneNumber) -> AccountError:
+    with pytest.raises(AccountError) as caught:
+        accounts.prepare_verification(ctx, user.token, phone.id)
+    return caught.value
+
+
+def retry_and_verify(ctx: AccountContext, server: FakeServer, user: SignedIn, phone: PhoneNumber) -> None:
+    """Ask again at once (a failed send used no cooldown), then verify with the delivered code."""
+    delivered = len(server.delivered)
+    accounts.prepare_verification(ctx, user.token, phone.id)
+    assert len(server.delivered) == delivered + 1
+    verified = accounts.attempt_verification(ctx, user.token, phone.id, server.last_code(phone.phone_number))
+    assert verified.verification.status == "verified"
+    assert sends_recorded(ctx) == 1
