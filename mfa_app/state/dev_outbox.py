@@ -23,5 +23,11 @@ class DevOutboxState(rx.State):
 
     @rx.event
     def load(self):
-        latest = OutboxSender(get_settings().sms_outbox).messages()[-20:]
+        # The state class is registered whatever the provider, so this handler can be called by
+        # name even when the page is not: read the outbox only when it is the provider in use.
+        settings = get_settings()
+        if settings.sms_provider != "outbox":
+            self.messages = []
+            return
+        latest = OutboxSender(settings.sms_outbox).messages()[-20:]
         self.messages = [OutboxMessage(m["to"], m["body"], m["sent_at"]) for m in reversed(latest)]

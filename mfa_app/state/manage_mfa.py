@@ -72,6 +72,8 @@ class ManageMfaState(SessionState):
     async def _refresh(self) -> None:
         user = await self._check_signed_in()
         if user is None:
+            # Signed out (or the session was revoked elsewhere): nothing of the account stays.
+            self.generated_codes, self.showing_codes = [], False
             self.mfa_phones, self.available_phones, self.events = [], [], []
             self.two_factor_enabled, self.backup_codes_left = False, 0
             return
@@ -188,8 +190,10 @@ class ManageMfaState(SessionState):
 
     @rx.event
     def sign_out(self):
-        """The sign-out route revokes the session on the server and clears the cookie."""
+        """The sign-out route revokes the session on the server and clears the cookie. Backup
+        codes still on show go now: the state outlives the session (it belongs to the tab)."""
         self.busy = "sign_out"
+        self.generated_codes, self.showing_codes = [], False
         return go_to_backend(routes.AUTH_SIGN_OUT)
 
 

@@ -78,6 +78,11 @@ class ReverifyState(SessionState):
 
     @rx.event
     async def submit(self, form_data: dict):
+        # Called by name without an open dialog, there is nothing to finish: don't spend the
+        # person's code (or count a failure) on it.
+        if not self.is_open or self._retry_action not in _RETRYABLE:
+            self._close()
+            return
         self.busy, self.error = True, ""
         yield
         try:

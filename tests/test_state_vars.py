@@ -1,0 +1,356 @@
+"""No secret in a public state var, and the session cookie is HttpOnly and SameSite=Strict.
+
+Reflex sends every state var not starting with "_" to the browser (and re-sends the whole state
+tree on each hydrate), so a public var must never be able to hold an SMS code, a code hash, a
+session token, a password, or backup codes once "Done" is clicked. The one public var that holds
+secrets on purpose, ManageMfaState.generated_codes (backup codes, shown once), is checked by
+running its handlers on a state instance against a real service."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import json
+import re
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pydantic
+import pytest
+from sqlmodel import SQLModel
+from starlette.testclient import TestClient
+
+from mfa_app import accounts, routes
+from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.models import BackupCodes, SignInResult
+from mfa_app.settings import Settings
+from tests.conftest import FakeClock, Outbox, enable_mfa, reverify_with_sms, sign_up
+
+# A public var (or any field of its type) with one of these in its name could hold a secret.
+SECRET_NAME = re.compile(
+    r"token|passw|secret|hash|otp|sms_code|pending|nonce|cookie|pepper|salt|credential|hmac", re.IGNORECASE
+)
+# ...unless its type can hold no text at all (a flag like `needs_password`, a count).
+HARMLESS_TYPES = (bool, int, float, type(None))
+# Types that carry secrets by design: never in a public var, at any depth.
+SECRET_CARRIERS = (SignInResult, BackupCodes, AccountContext, Settings, SQLModel)
+
+# Public vars that may hold a code on purpose, each with the test that keeps it honest.
+ALLOWED_CODE_HOLDERS = {
+    # Backup codes, shown once after "Generate": cleared by done/load/sign_out (tests below).
+    ("ManageMfaState", "generated_codes"),
+    # The local outbox's messages, SMS codes included: only read while the outbox is the SMS
+    # provider (test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider).
+    ("DevOutboxState", "messages"),
+}
+CODE_NAME = re.compile(r"code|body|message", re.IGNORECASE)
+# Fields of Reflex's own router var that match the patterns, and why they are safe.
+ALLOWED_FRAMEWORK_FIELDS = {
+    # The request's Cookie header: Reflex's serializer leaves it out of what the page gets
+    # (test_reflex_never_serializes_the_cookie_header_to_the_page, and every test in
+    # tests/browser/test_events.py checks that the session token never comes back).
+    "State.rx_router_headers.cookie",
+    # Reflex's per-tab client token: public by nature, and never used as an identity here.
+    "State.rx_router_session.client_token",
+}
+
+
+def all_state_classes() -> list[type]:
+    import mfa_app.mfa_app  # noqa: F401  (imports every page, so every state class)
+    from reflex.state import State
+
+    found: list[type] = []
+
+    def walk(cls: type) -> None:
+        found.append(cls)
+        for sub in sorted(cls.get_substates(), key=lambda c: c.get_full_name()):
+            walk(sub)
+
+    walk(State)
+    return found
+
+
+def app_state_classes() -> list[type]:
+    return [cls for cls in all_state_classes() if cls.__module__.startswith("mfa_app.")]
+
+
+def public_vars(cls) -> dict[str, Any]:
+    """The vars Reflex sends to the browser, with their types."""
+    return {name: cls.vars[name]._var_type for name in sorted(cls._frontend_var_names)}
+
+
+def type_problems(tp: Any, where: str, seen: set | None = None) -> Iterator[str]:
+    """Walk a var's type (containers, unions, dataclasses, pydantic models) for secret carriers
+    and secret-looking field names."""
+    seen = set() if seen is None else seen
+    if tp is Any or tp is object:
+        yield f"{where}: type {tp!r} could hold anything"
+        return
+    origin = typing.get_origin(tp)
+    if origin is not None:
+        for arg in typing.get_args(tp):
+            if arg is not Ellipsis:
+                yield from type_problems(arg, where, seen)
+        return
+    if not isinstance(tp, type) or tp in seen:
+        return
+    seen.add(tp)
+    if issubclass(tp, SECRET_CARRIERS):
+        yield f"{where}: type {tp.__name__} carries secrets"
+        return
+    if dataclasses.is_dataclass(tp):
+        fields = {f.name: f.type for f in dataclasses.fields(tp)}
+        hints = typing.get_type_hints(tp)
+    elif issubclass(tp, pydantic.BaseModel):
+        fields = {name: f.annotation for name, f in tp.model_fields.items()}
+        hints = fields
+    else:
+        return
+    for name in fields:
+        field_type = hints.get(name, fields[name])
+        if SECRET_NAME.search(name) and field_type not in HARMLESS_TYPES:
+            yield f"{where}.{name}: a field named like a secret, of type {field_type!r}"
+        yield from type_problems(field_type, f"{where}.{name}", seen)
+
+
+def test_every_app_state_class_is_found():
+    names = {cls.__name__ for cls in app_state_classes()}
+    assert {
+        "SessionState",
+        "ManageMfaState",
+        "AddPhoneState",
+        "ReverifyState",
+        "SignInState",
+        "SignUpState",
+        "DevOutboxState",
+    } <= names
+
+
+def test_no_public_var_can_hold_a_secret():
+    """Every state class, Reflex's own included: no public var, nor any field of its type, is
+    named like a secret or typed to carry one; only the allow-listed vars may hold a code."""
+    problems: list[str] = []
+    for cls in all_state_classes():
+        for name, tp in public_vars(cls).items():
+            where = f"{cls.__name__}.{name}"
+            if name.startswith("_"):
+                problems.append(f"{where}: a private-looking var is sent to the browser")
+            if SECRET_NAME.search(name) and tp not in HARMLESS_TYPES:
+                problems.append(f"{where}: public var named like a secret, of type {tp!r}")
+            if CODE_NAME.search(name) and tp not in HARMLESS_TYPES and (cls.__name__, name) not in ALLOWED_CODE_HOLDERS:
+                problems.append(f"{where}: public var that could hold a code, of type {tp!r}")
+            problems.extend(type_problems(tp, where))
+    assert [p for p in problems if p.partition(":")[0] not in ALLOWED_FRAMEWORK_FIELDS] == []
+
+
+def test_the_secrets_the_states_keep_are_backend_only():
+    """The states that must hold a secret keep it in a backend var (leading underscore)."""
+    from mfa_app.state.reverify import ReverifyState
+    from mfa_app.state.sign_in import SignInState
+
+    for cls, names in [(SignInState, {"_pending_token"}), (ReverifyState, {"_retry_action", "_retry_args"})]:
+        assert names <= set(cls.get_fields()), cls.__name__
+        assert names.isdisjoint(cls._frontend_var_names), cls.__name__
+
+
+def test_reflex_never_serializes_the_cookie_header_to_the_page():
+    """DESIGN.md relies on it: Reflex hands the handshake's cookies to the server in
+    router.headers, but leaves them out of what it sends to the page."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+    from reflex_base.utils import format
+
+    secret = "the-session-token-itself"
+    router_data = {"headers": {"cookie": f"{routes.SESSION_COOKIE}={secret}", "host": "127.0.0.1"}, "pathname": "/"}
+    state = State(_reflex_internal_init=True)
+    state.router = RouterData.from_router_data(router_data)
+    assert state.router.headers.cookie.endswith(secret)  # the server sees it...
+    assert secret not in format.json_dumps(state.dict())  # ...the page does not
+
+
+# --- backup codes: shown once, gone after "Done" -------------------------------------------------
+
+
+@pytest.fixture
+def manage_state(ctx: AccountContext, outbox: Outbox, clock: FakeClock, monkeypatch):
+    """A ManageMfaState for a signed-in user with MFA on, re-verified just now, run against the
+    test service (as Reflex's own unit tests do: a state instance, handlers called directly)."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from mfa_app.state import session
+    from mfa_app.state.manage_mfa import ManageMfaState
+
+    monkeypatch.setattr(session, "context", lambda: ctx)
+    person = sign_up(ctx)
+    enable_mfa(ctx, outbox, person.token, "+14155552671")
+    reverify_with_sms(ctx, outbox, person.token, clock)
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"headers": {"cookie": f"{routes.SESSION_COOKIE}={person.token}"}})
+    state = root.get_substate(ManageMfaState.get_full_name().split(".")[1:])
+    assert isinstance(state, ManageMfaState)
+    return root, state, person
+
+
+def run(handler_call) -> None:
+    """Run an event handler to its end, whatever its kind (plain, coroutine, async generator)."""
+
+    async def drive(result) -> None:
+        if hasattr(result, "__aiter__"):
+            async for _ in result:
+                pass
+        elif hasattr(result, "__await__"):
+            await result
+
+    # In a thread of its own: in the full suite, Playwright's sync API keeps an event loop
+    # running in the main thread, where asyncio.run() refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, drive(handler_call)).result(timeout=30)
+
+
+def page_sees(root) -> str:
+    """Everything a hydrate would send to the browser."""
+    from reflex_base.utils import format
+
+    return format.json_dumps(root.dict())
+
+
+def generate(root, state) -> list[str]:
+    run(state.generate_backup_codes())
+    assert state.error == ""
+    codes = list(state.generated_codes)
+    assert len(codes) == 10 and state.showing_codes is True
+    assert all(code in page_sees(root) for code in codes)  # shown once, on purpose
+    return codes
+
+
+@pytest.mark.parametrize("handler", ["done", "load", "sign_out"])
+def test_backup_codes_leave_the_state_after(manage_state, handler):
+    root, state, person = manage_state
+    codes = generate(root, state)
+
+    run(getattr(state, handler)())
+
+    assert state.generated_codes == [] and state.showing_codes is False
+    seen = page_sees(root)
+    assert not [code for code in codes if code in seen]
+
+
+def test_backup_codes_leave_the_state_when_the_session_ends_elsewhere(manage_state, ctx):
+    root, state, person = manage_state
+    codes = generate(root, state)
+    accounts.sign_out(ctx, person.token)  # e.g. signed out in another tab
+
+    run(state.use_for_mfa("idn_whatever"))
+
+    assert state.signed_in is False
+    assert state.generated_codes == [] and state.showing_codes is False
+    assert not [code for code in codes if code in page_sees(root)]
+
+
+def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Path, monkeypatch):
+    from reflex.state import State
+
+    from mfa_app.state import dev_outbox
+    from mfa_app.state.dev_outbox import DevOutboxState
+
+    outbox = tmp_path / "outbox.jsonl"
+    outbox.write_text(json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n")
+    root = State(_reflex_internal_init=True)
+    state = root.get_substate(DevOutboxState.get_full_name().split(".")[1:])
+
+    for provider, expected in [("twilio", 0), ("webhook", 0), ("outbox", 1)]:
+        settings = Settings(data_dir=tmp_path, sms_outbox=outbox, sms_provider=provider)
+        monkeypatch.setattr(dev_outbox, "get_settings", lambda settings=settings: settings)
+        run(state.load())
+        assert len(state.messages) == expected, provider
+
+
+# --- the session cookie -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def auth_client(ctx: AccountContext, monkeypatch) -> TestClient:
+    from mfa_app import http
+    from mfa_app.state import service
+
+    monkeypatch.setattr(service, "context", lambda: ctx)
+    monkeypatch.setattr(http, "context", lambda: ctx)  # http.py imported the name itself
+    return TestClient(http.auth_routes, base_url="http://127.0.0.1")
+
+
+def set_cookie_attributes(header: str) -> tuple[str, dict[str, str]]:
+    first, *attributes = [part.strip() for part in header.split(";")]
+    name, _, value = first.partition("=")
+    assert name == routes.SESSION_COOKIE
+    parsed = {}
+    for attribute in attributes:
+        key, _, val = attribute.partition("=")
+        parsed[key.lower()] = val
+    return value, parsed
+
+
+def test_the_session_route_sets_an_httponly_samesite_strict_cookie(ctx: AccountContext, auth_client: TestClient):
+    person = sign_up(ctx)
+    nonce = accounts.start_handoff(ctx, person.token)
+
+    response = auth_client.get(
+        routes.AUTH_SESSION, params={"nonce": nonce, "next": routes.ADD_PHONE}, follow_redirects=False
+    )
+
+    assert response.status_code == 303
+    assert urlsplit(response.headers["location"]).path == routes.ADD_PHONE
+    assert response.headers["cache-control"] == "no-store"
+    cookies = response.headers.get_list("set-cookie")
+    assert len(cookies) == 1
+    token, attributes = set_cookie_attributes(cookies[0])
+    assert "httponly" in attributes
+    assert attributes["samesite"].lower() == "strict"
+    assert attributes["path"] == "/"
+    assert int(attributes["max-age"]) == ctx.settings.session_ttl_s
+    # The cookie carries a fresh token; the one that travelled through the page is dead.
+    assert token and token != person.token and nonce not in token
+    assert accounts.get_user(ctx, token).email_address == person.email
+    with pytest.raises(accounts.AccountError):
+        accounts.get_user(ctx, person.token)
+
+
+def test_a_handoff_nonce_works_once_and_sets_no_cookie_when_refused(ctx: AccountContext, auth_client: TestClient):
+    person = sign_up(ctx)
+    nonce = accounts.start_handoff(ctx, person.token)
+    assert auth_client.get(routes.AUTH_SESSION, params={"nonce": nonce}, follow_redirects=False).status_code == 303
+
+    for bad in [nonce, "", "made-up"]:
+        response = auth_client.get(routes.AUTH_SESSION, params={"nonce": bad}, follow_redirects=False)
+        assert response.status_code == 401
+        assert "set-cookie" not in response.headers
+
+
+def test_the_session_route_only_redirects_to_local_paths(ctx: AccountContext, auth_client: TestClient):
+    person = sign_up(ctx)
+    for target in ["//evil.example/x", "https://evil.example/", "javascript:alert(1)"]:
+        nonce = accounts.start_handoff(ctx, person.token)
+        response = auth_client.get(routes.AUTH_SESSION, params={"nonce": nonce, "next": target}, follow_redirects=False)
+        location = urlsplit(response.headers["location"])
+        assert location.path == routes.MANAGE_MFA and "evil" not in location.netloc
+        person.token = set_cookie_attributes(response.headers["set-cookie"])[0]
+
+
+def test_sign_out_revokes_the_session_and_clears_the_cookie(ctx: AccountContext, auth_client: TestClient):
+    person = sign_up(ctx)
+    auth_client.cookies.set(routes.SESSION_COOKIE, person.token)
+
+    response = auth_client.post(routes.AUTH_SIGN_OUT, follow_redirects=False)
+
+    assert response.status_code == 303
+    value, attributes = set_cookie_attributes(response.headers["set-cookie"])
+    assert value in ("", '""')
+    assert attributes.get("max-age") == "0" or "expires" in attributes
+    assert "httponly" in attributes and attributes["samesite"].lower() == "strict"
+    with pytest.raises(accounts.AccountError):
+        accounts.get_user(ctx, person.token)
+
