@@ -8,6 +8,9 @@ BUN_DIR     := .tools/bun
 BUN_STAMP   := $(BUN_DIR)/.installed-$(BUN_VERSION)
 # Keyed on content, not mtime: `reflex run` touches requirements.txt on every start.
 REQ_STAMP   := $(VENV)/.requirements-$(shell sha256sum requirements.txt | cut -c1-16)
+# Browser-test tools from the npm registry (axe-core), pinned by tests/browser/package-lock.json.
+BROWSER_NPM := tests/browser
+AXE_STAMP   := $(BROWSER_NPM)/node_modules/.installed-$(shell sha256sum $(BROWSER_NPM)/package-lock.json | cut -c1-16)
 SUDO        := $(if $(filter 0,$(shell id -u)),,sudo)
 RUN_ARGS    ?=
 
@@ -38,7 +41,11 @@ run: install
 	$(PY) -m mfa_app.store.migrate
 	$(VENV)/bin/reflex run $(RUN_ARGS)
 
-test-deps: install
+$(AXE_STAMP):
+	npm ci --prefix $(BROWSER_NPM) --no-fund --no-audit
+	rm -f $(BROWSER_NPM)/node_modules/.installed-* && touch $@
+
+test-deps: install $(AXE_STAMP)
 	@[ -x /usr/bin/chromium ] || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
 		|| { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
