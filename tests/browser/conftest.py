@@ -4,18 +4,19 @@ context (no cookies) per test."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -68,6 +69,25 @@ class App:
                 ),
                 {"stale": stale.strftime("%Y-%m-%d %H:%M:%S.%f"), "email": email},
             )
+
+
+    def age_codes(self, email: str, seconds: int = 31) -> None:
+        """Move the user's SMS codes `seconds` back in time (the 30 s resend cooldown is over,
+        as if the person had waited)."""
+        with self.engine().begin() as db:
+            rows = db.execute(
+                sa.text(
+                    "SELECT id, created_at FROM verifications "
+                    "WHERE user_id = (SELECT id FROM users WHERE email = :email)"
+                ),
+                {"email": email},
+            ).all()
+            for row_id, created_at in rows:
+                moved = datetime.fromisoformat(str(created_at)) - timedelta(seconds=seconds)
+                db.execute(
+                    sa.text("UPDATE verifications SET created_at = :moved WHERE id = :id"),
+                    {"moved": moved.strftime("%Y-%m-%d %H:%M:%S.%f"), "id": row_id},
+                )
 
 
 @pytest.fixture(scope="session")
@@ -144,3 +164,110 @@ def add_phone(page: Page, app: App, national: str, e164: str) -> None:
     page.get_by_label("Enter code").fill(app.last_code(e164))
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+
+
+# --- Helpers added for the error-path, page-text and accessibility tests -----------------------
+# Arranging an account through the service (in this process: AppHarness runs the backend in a
+# thread here) is much faster than clicking through sign-up and add-phone in every test; the
+# behaviour under test is then driven through the browser only.
+
+AXE_JS = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+_phone_numbers = itertools.count(3000)  # +1 415-555-3000 upwards; the journey uses 2671 and 0199
+
+
+@dataclass
+class Phone:
+    national: str  # as a person in the US types it: "(415) 555-3000"
+    e164: str  # as stored and sent to: "+14155553000"
+    shown: str  # as the pages show it: "+1 415-555-3000"
+    id: str = ""
+
+
+def new_phone() -> Phone:
+    """A US mobile number no other test uses (each number has its own hourly SMS quota)."""
+    n = next(_phone_numbers)
+    return Phone(f"(415) 555-{n:04d}", f"+1415555{n:04d}", f"+1 415-555-{n:04d}")
+
+
+@dataclass
+class Account(Person):
+    mfa_phones: list[Phone] = field(default_factory=list)
+    available_phones: list[Phone] = field(default_factory=list)
+    backup_codes: list[str] = field(default_factory=list)
+
+
+def seed_account(
+    app: App,
+    page: Page,
+    *,
+    mfa: int = 0,
+    available: int = 0,
+    backup_codes: bool = False,
+    next_path: str = "/account/manage-mfa",
+) -> Account:
+    """Sign up a new user through the service with `mfa` verified phones reserved for MFA (the
+    first one the default) and `available` verified phones not reserved, optionally backup
+    codes; the session is freshly verified with its strongest factor. Then hand the session to
+    the browser (the app's own cookie route) and open `next_path`."""
+    from reflex.config import get_config
+
+    from mfa_app import accounts
+    from mfa_app.state.service import context
+
+    ctx = context()
+    account = Account(email=f"user-{secrets.token_hex(4)}@example.com")
+    token = accounts.sign_up(ctx, account.email, account.password).session_token
+    for _ in range(mfa + available):
+        phone = new_phone()
+        phone.id = accounts.create_phone(ctx, token, phone.e164).id
+        accounts.prepare_verification(ctx, token, phone.id)
+        accounts.attempt_verification(ctx, token, phone.id, app.last_code(phone.e164))
+        (account.mfa_phones if len(account.mfa_phones) < mfa else account.available_phones).append(phone)
+    for phone in account.mfa_phones[:1]:
+        accounts.set_reserved_for_second_factor(ctx, token, phone.id, True)
+        # MFA is on now: the session re-verifies with a second factor, like the browser would.
+        accounts.prepare_reverification(ctx, token, phone.id)
+        accounts.reverify(ctx, token, "phone_code", app.last_code(phone.e164))
+    for phone in account.mfa_phones[1:]:
+        accounts.set_reserved_for_second_factor(ctx, token, phone.id, True)
+    if backup_codes:
+        account.backup_codes = accounts.create_backup_codes(ctx, token).codes
+    app.age_codes(account.email)  # the seeding's codes hold no resend cooldown
+    nonce = accounts.start_handoff(ctx, token)
+    page.goto(f"{get_config().api_url.rstrip('/')}/auth/session?nonce={nonce}&next={next_path}")
+    page.wait_for_url(f"**{next_path}")
+    return account
+
+
+@pytest.fixture
+def new_page(browser: Browser, app: App) -> Iterator[Callable[..., Page]]:
+    """Pages in contexts of their own (another locale, clipboard permissions...), closed after."""
+    contexts: list[BrowserContext] = []
+
+    def make(**context_options) -> Page:
+        context = browser.new_context(base_url=app.url, **{"locale": "en-US", **context_options})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
+    """Run axe-core in the page; the violations of the given impacts, each with its nodes."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [(n["target"], n.get("failureSummary", "")) for n in v["nodes"]],
+        }
+        for v in results["violations"]
+        if v["impact"] in impacts
+    ]
