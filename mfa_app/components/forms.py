@@ -37,7 +37,11 @@ def error_text(message: rx.Var) -> rx.Component:
 
 def notice_text(message: rx.Var) -> rx.Component:
     return rx.el.div(
-        rx.cond(message != "", rx.callout(message, icon="check", color_scheme="green", width="100%")),
+        rx.cond(
+            message != "",
+            # high contrast: Radix's green text on its green background is below 4.5:1
+            rx.callout(message, icon="check", color_scheme="green", high_contrast=True, width="100%"),
+        ),
         role="status",
         aria_live="polite",
         width="100%",

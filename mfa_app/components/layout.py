@@ -23,7 +23,8 @@ def signed_in_only(state: type[SessionState], *children: rx.Component) -> rx.Com
             state.signed_in,
             rx.fragment(*children),
             rx.vstack(
-                rx.text("You must be logged in to access this page"),
+                # The page's one heading (the reference's text, word for word).
+                rx.heading("You must be logged in to access this page", as_="h1", size="5"),
                 rx.link("Sign in", href=routes.SIGN_IN),
             ),
         ),

@@ -91,7 +91,10 @@ def confirm_dialog() -> rx.Component:
                 ),
                 rx.alert_dialog.action(
                     rx.button(
-                        rx.cond(removing, "Remove", "Disable"), color_scheme="red", on_click=ManageMfaState.confirm
+                        rx.cond(removing, "Remove", "Disable"),
+                        color_scheme="red",
+                        high_contrast=True,  # white on Radix's solid red is below 4.5:1
+                        on_click=ManageMfaState.confirm,
                     )
                 ),
                 spacing="3",

@@ -30,7 +30,7 @@ def sign_up() -> rx.Component:
         rx.heading("Sign up", as_="h1"),
         error_text(SignUpState.error),
         _credentials(SignUpState.submit, SignUpState.busy, "Sign up", "new-password"),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN)),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN, underline="always")),
     )
 
 
@@ -91,7 +91,7 @@ def sign_in() -> rx.Component:
                 rx.heading("Sign in", as_="h1"),
                 error_text(SignInState.error),
                 _credentials(SignInState.submit, SignInState.busy, "Sign in", "current-password"),
-                rx.text("No account yet? ", rx.link("Sign up", href=routes.SIGN_UP)),
+                rx.text("No account yet? ", rx.link("Sign up", href=routes.SIGN_UP, underline="always")),
                 width="100%",
             ),
         ),
