@@ -1,0 +1,85 @@
+"""axe-core (pinned in tests/browser/package.json) injected into every page and step: no
+violation of impact "serious" or "critical"."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import App, axe_violations, new_phone, seed_account, shoot
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{what}: axe found\n" + json.dumps(violations, indent=2)
+
+
+def test_sign_up_and_sign_in_pages_have_no_serious_accessibility_violations(page: Page):
+    page.goto("/sign-up")
+    expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
+    assert_accessible(page, "/sign-up")
+    page.goto("/sign-in")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert_accessible(page, "/sign-in")
+
+
+def test_signed_out_account_page_has_no_serious_accessibility_violations(page: Page):
+    page.goto("/account/manage-mfa")
+    expect(page.get_by_text("You must be logged in to access this page")).to_be_visible()
+    assert_accessible(page, "signed-out /account/manage-mfa")
+
+
+def test_sign_in_second_step_has_no_serious_accessibility_violations(page: Page, new_page, app: App):
+    account = seed_account(app, page, mfa=1, backup_codes=True)
+    visitor = new_page()
+    visitor.goto("/sign-in")
+    visitor.get_by_label("Email address").fill(account.email)
+    visitor.get_by_label("Password").fill(account.password)
+    visitor.get_by_role("button", name="Sign in").click()
+    expect(visitor.get_by_text("We sent a code to")).to_be_visible()
+    assert_accessible(visitor, "/sign-in second step")
+
+
+def test_manage_page_with_both_lists_and_backup_codes_has_no_serious_accessibility_violations(page: Page, app: App):
+    seed_account(app, page, mfa=2, available=1)
+    page.get_by_role("button", name="Make default").click()
+    expect(page.get_by_role("status")).to_have_text("Default MFA phone changed.")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("button", name="Done")).to_be_visible()
+    assert_accessible(page, "/account/manage-mfa with backup codes")
+
+
+def test_confirmation_and_reverification_dialogs_have_no_serious_accessibility_violations(page: Page, app: App):
+    account = seed_account(app, page, mfa=1, available=1)
+    page.get_by_role("button", name="Remove from account").first.click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    assert_accessible(page, "confirmation dialog")
+    page.get_by_role("alertdialog").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("alertdialog")).to_be_hidden()
+
+    app.make_sessions_stale(account.email)
+    page.get_by_role("button", name="Use for MFA").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("We sent a code to")).to_be_visible()
+    shoot(page, "a11y-reverify-dialog")
+    assert_accessible(page, "re-verification dialog")
+
+
+def test_add_phone_steps_have_no_serious_accessibility_violations(page: Page, app: App):
+    seed_account(app, page, next_path="/account/add-phone")
+    page.get_by_label("Enter phone number").fill("12")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    assert_accessible(page, "/account/add-phone, number refused")
+    phone = new_phone()
+    page.get_by_label("Enter phone number").fill(phone.national)
+    expect(page.get_by_text(f"Will be added as {phone.shown}")).to_be_visible()
+    assert_accessible(page, "/account/add-phone, number step")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Verify phone")).to_be_visible()
+    assert_accessible(page, "/account/add-phone, code step")
+    page.get_by_label("Enter code").fill(app.last_code(phone.e164))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+    assert_accessible(page, "/account/add-phone, phone added")
