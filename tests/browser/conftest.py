@@ -194,29 +194,20 @@ class Account(Person):
     mfa_phones: list[Phone] = field(default_factory=list)
     available_phones: list[Phone] = field(default_factory=list)
     backup_codes: list[str] = field(default_factory=list)
+    token: str = ""  # the service session until it is handed to a browser
 
 
-def seed_account(
-    app: App,
-    page: Page,
-    *,
-    mfa: int = 0,
-    available: int = 0,
-    backup_codes: bool = False,
-    next_path: str = "/account/manage-mfa",
-) -> Account:
+def create_account(app: App, *, mfa: int = 0, available: int = 0, backup_codes: bool = False) -> Account:
     """Sign up a new user through the service with `mfa` verified phones reserved for MFA (the
     first one the default) and `available` verified phones not reserved, optionally backup
-    codes; the session is freshly verified with its strongest factor. Then hand the session to
-    the browser (the app's own cookie route) and open `next_path`."""
-    from reflex.config import get_config
-
+    codes. The session (`account.token`) is freshly verified with its strongest factor, and the
+    seeding's codes are aged past the resend cooldown."""
     from mfa_app import accounts
     from mfa_app.state.service import context
 
     ctx = context()
     account = Account(email=f"user-{secrets.token_hex(4)}@example.com")
-    token = accounts.sign_up(ctx, account.email, account.password).session_token
+    token = account.token = accounts.sign_up(ctx, account.email, account.password).session_token
     for _ in range(mfa + available):
         phone = new_phone()
         phone.id = accounts.create_phone(ctx, token, phone.e164).id
@@ -232,10 +223,28 @@ def seed_account(
         accounts.set_reserved_for_second_factor(ctx, token, phone.id, True)
     if backup_codes:
         account.backup_codes = accounts.create_backup_codes(ctx, token).codes
-    app.age_codes(account.email)  # the seeding's codes hold no resend cooldown
-    nonce = accounts.start_handoff(ctx, token)
+    app.age_codes(account.email)
+    return account
+
+
+def hand_off(page: Page, account: Account, next_path: str = "/account/manage-mfa") -> None:
+    """Give the browser the account's session through the app's own cookie route (the way
+    sign-in does), then land on `next_path`. The service rotates the token on the way."""
+    from reflex.config import get_config
+
+    from mfa_app import accounts
+    from mfa_app.state.service import context
+
+    nonce = accounts.start_handoff(context(), account.token)
+    account.token = ""
     page.goto(f"{get_config().api_url.rstrip('/')}/auth/session?nonce={nonce}&next={next_path}")
     page.wait_for_url(f"**{next_path}")
+
+
+def seed_account(app: App, page: Page, *, next_path: str = "/account/manage-mfa", **options) -> Account:
+    """create_account(**options), signed in in `page`, on `next_path`."""
+    account = create_account(app, **options)
+    hand_off(page, account, next_path)
     return account
 
 
@@ -271,3 +280,13 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
         for v in results["violations"]
         if v["impact"] in impacts
     ]
+
+
+DOCS = ROOT / "docs"
+
+
+def shoot_for_docs(page: Page, name: str) -> None:
+    """The README's pictures: written to docs/<name>.png only with UPDATE_DOCS_SCREENSHOTS=1."""
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=True)
