@@ -19,7 +19,11 @@ def backup_codes_section() -> rx.Component:
                 ManageMfaState.showing_codes,
                 rx.vstack(
                     rx.text("Save these codes somewhere safe. Each works once, and they won't be shown again."),
-                    rx.el.ol(rx.foreach(ManageMfaState.generated_codes, lambda code: rx.el.li(rx.code(code))), id="backup-codes"),
+                    rx.el.ol(
+                        rx.foreach(ManageMfaState.generated_codes, lambda code: rx.el.li(rx.code(code))),
+                        id="backup-codes",
+                        aria_label="Backup codes",
+                    ),
                     rx.flex(
                         rx.button("Copy all", variant="soft", on_click=ManageMfaState.copy_codes),
                         rx.button("Download", variant="soft", on_click=ManageMfaState.download_codes),

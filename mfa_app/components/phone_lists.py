@@ -49,8 +49,10 @@ def mfa_phone_list() -> rx.Component:
         ManageMfaState.mfa_phones.length() == 0,
         rx.text("There are currently no phone numbers reserved for MFA."),
         rx.box(
-            rx.heading("Phone numbers reserved for MFA", as_="h2", size="4"),
-            rx.el.ul(rx.foreach(ManageMfaState.mfa_phones, _mfa_phone), class_name="phone-list"),
+            rx.heading("Phone numbers reserved for MFA", as_="h2", size="4", id="mfa-phones"),
+            rx.el.ul(
+                rx.foreach(ManageMfaState.mfa_phones, _mfa_phone), class_name="phone-list", aria_labelledby="mfa-phones"
+            ),
         ),
     )
 
@@ -60,8 +62,12 @@ def available_phone_list() -> rx.Component:
         ManageMfaState.available_phones.length() == 0,
         rx.text("There are currently no verified phone numbers available to be reserved for MFA."),
         rx.box(
-            rx.heading("Phone numbers that are not reserved for MFA", as_="h2", size="4"),
-            rx.el.ul(rx.foreach(ManageMfaState.available_phones, _available_phone), class_name="phone-list"),
+            rx.heading("Phone numbers that are not reserved for MFA", as_="h2", size="4", id="available-phones"),
+            rx.el.ul(
+                rx.foreach(ManageMfaState.available_phones, _available_phone),
+                class_name="phone-list",
+                aria_labelledby="available-phones",
+            ),
         ),
     )
 

@@ -19,8 +19,8 @@ def _event(event: EventView) -> rx.Component:
 
 def _security_events() -> rx.Component:
     return rx.box(
-        rx.heading("Recent security events", as_="h2", size="4"),
-        rx.el.ul(rx.foreach(ManageMfaState.events, _event)),
+        rx.heading("Recent security events", as_="h2", size="4", id="security-events"),
+        rx.el.ul(rx.foreach(ManageMfaState.events, _event), aria_labelledby="security-events"),
     )
 
 
