@@ -13,7 +13,12 @@ def backup_codes_section() -> rx.Component:
         rx.vstack(
             rx.el.p(
                 "Generate new backup codes? - ",
-                rx.button("Generate", loading=ManageMfaState.busy == "generate", on_click=ManageMfaState.generate_backup_codes),
+                rx.button(
+                    "Generate",
+                    loading=ManageMfaState.busy == "generate",
+                    on_click=ManageMfaState.generate_backup_codes,
+                    id="manage.generate_backup_codes",  # reverify.focus_id: where the focus returns
+                ),
             ),
             rx.cond(
                 ManageMfaState.showing_codes,

@@ -66,6 +66,9 @@ def reverify_dialog() -> rx.Component:
                 on_submit=ReverifyState.submit,
                 reset_on_submit=True,
             ),
+            # Radix gives the focus back to what had it when the dialog opened; the control that
+            # started the action had lost it by then (disabled while busy): focus that control.
+            on_close_auto_focus=rx.call_script(f"document.getElementById({ReverifyState.return_focus})?.focus()"),
         ),
         open=ReverifyState.is_open,
         on_open_change=ReverifyState.set_open,

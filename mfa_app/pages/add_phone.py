@@ -44,7 +44,7 @@ def _enter_number() -> rx.Component:
                     size="2",
                 ),
                 error_text(AddPhoneState.error),
-                submit_button("Continue", AddPhoneState.busy),
+                submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
                 spacing="2",
                 width="100%",
             ),

@@ -4,6 +4,7 @@ the action that needed it (like Clerk's useReverification)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 
 import reflex as rx
@@ -16,7 +17,14 @@ _RETRYABLE: dict[str, Callable[..., rx.event.EventSpec]] = {}
 
 
 def retryable(name: str, handler: Callable[..., rx.event.EventSpec]) -> None:
+    """Let the dialog finish `name`. The control that starts it has the id `focus_id(name, args)`:
+    it is disabled while its event runs (so it loses the focus), and the dialog gives the focus
+    back to it when it closes."""
     _RETRYABLE[name] = handler
+
+
+def focus_id(action: str, args: list | tuple = ()) -> str:
+    return "-".join([action, *map(str, args)])
 
 
 @dataclasses.dataclass
@@ -36,6 +44,8 @@ class ReverifyState(SessionState):
     error: str = ""
     busy: bool = False
     sending: bool = False
+    # A JavaScript string literal: the id of the control that started the action.
+    return_focus: str = '""'
 
     _retry_action: str = ""
     _retry_args: tuple = ()
@@ -46,6 +56,7 @@ class ReverifyState(SessionState):
         if action not in _RETRYABLE:
             return
         self._retry_action, self._retry_args = action, tuple(args)
+        self.return_focus = json.dumps(focus_id(action, args))
         self.error, self.sent_to, self.busy = "", "", False
         try:
             status = await self._call(accounts.reverification_status)
