@@ -7,7 +7,7 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import App, axe_violations, new_phone, seed_account, shoot
+from tests.browser.conftest import App, axe_violations, create_account, hand_off, new_phone, seed_account, shoot
 
 
 def assert_accessible(page: Page, what: str) -> None:
@@ -83,3 +83,18 @@ def test_add_phone_steps_have_no_serious_accessibility_violations(page: Page, ap
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
     assert_accessible(page, "/account/add-phone, phone added")
+
+
+def test_the_reverification_dialog_takes_the_focus_and_cancel_gives_it_back(page: Page, app: App):
+    account = create_account(app, available=1)
+    app.make_sessions_stale(account.email)
+    hand_off(page, account)
+    use = page.get_by_role("button", name="Use for MFA")
+    use.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    expect(dialog.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(account.password[:3])
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(use).to_be_focused()

@@ -111,7 +111,8 @@ def test_a_code_entered_wrong_five_times_is_refused_even_when_right(page: Page, 
     seed_account(app, page, next_path="/account/add-phone")
     right = submit_number(page, app, new_phone())
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
-    code, verify, alert = page.get_by_label("Enter code"), page.get_by_role("button", name="Verify"), page.get_by_role("alert")
+    code, verify = page.get_by_label("Enter code"), page.get_by_role("button", name="Verify")
+    alert = page.get_by_role("alert")
     for left in (4, 3, 2, 1):
         code.fill(wrong)
         verify.click()

@@ -23,6 +23,7 @@ def test_a_signed_out_visit_to_an_account_page_asks_to_sign_in(page: Page, path:
 def test_sign_in_with_a_wrong_password_shows_an_error(page: Page, app: App):
     account = create_account(app)
     page.goto("/sign-in")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     shoot(page, "sign-in")
     page.get_by_label("Email address").fill(account.email)
     page.get_by_label("Password").fill(account.password + "!")
@@ -34,6 +35,7 @@ def test_sign_in_with_a_wrong_password_shows_an_error(page: Page, app: App):
 
 def test_sign_up_with_a_short_password_shows_an_error(page: Page):
     page.goto("/sign-up")
+    expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
     shoot(page, "sign-up")
     page.get_by_label("Email address").fill("short-password@example.com")
     page.get_by_label("Password").fill("1234567")
