@@ -267,6 +267,7 @@ def new_page(browser: Browser, app: App) -> Iterator[Callable[..., Page]]:
 
 def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict]:
     """Run axe-core in the page; the violations of the given impacts, each with its nodes."""
+    settle(page)  # no half-faded dialog: colours are measured as a person sees them
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
@@ -280,6 +281,15 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
         for v in results["violations"]
         if v["impact"] in impacts
     ]
+
+
+def settle(page: Page) -> None:
+    """Wait until the page's transitions (a dialog fading in) have finished; endless ones (a busy
+    button's spinner) don't count."""
+    page.wait_for_function(
+        "document.getAnimations().every("
+        "a => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity)"
+    )
 
 
 DOCS = ROOT / "docs"

@@ -7,7 +7,16 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import App, axe_violations, create_account, hand_off, new_phone, seed_account, shoot
+from tests.browser.conftest import (
+    App,
+    axe_violations,
+    create_account,
+    hand_off,
+    new_phone,
+    seed_account,
+    settle,
+    shoot,
+)
 
 
 def assert_accessible(page: Page, what: str) -> None:
@@ -62,6 +71,7 @@ def test_confirmation_and_reverification_dialogs_have_no_serious_accessibility_v
     page.get_by_role("button", name="Use for MFA").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("We sent a code to")).to_be_visible()
+    settle(page)
     shoot(page, "a11y-reverify-dialog")
     assert_accessible(page, "re-verification dialog")
 

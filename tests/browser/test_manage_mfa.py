@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import App, create_account, hand_off, seed_account, shoot, shoot_for_docs
+from tests.browser.conftest import App, create_account, hand_off, seed_account, settle, shoot, shoot_for_docs
 
 MFA_LIST = "Phone numbers reserved for MFA"
 AVAILABLE_LIST = "Phone numbers that are not reserved for MFA"
@@ -159,6 +159,7 @@ def test_cancel_in_the_disable_for_mfa_confirmation_changes_nothing(page: Page, 
     row(page, phone.shown).get_by_role("button", name="Disable for MFA").click()
     confirm = page.get_by_role("alertdialog", name=f"Disable {phone.shown} for MFA?")
     expect(confirm).to_contain_text("The phone number stays on your account but will no longer be used for MFA.")
+    settle(page)
     shoot(page, "manage-confirm-disable")
     confirm.get_by_role("button", name="Cancel").click()
     expect(confirm).to_be_hidden()
@@ -185,6 +186,7 @@ def test_cancel_in_the_remove_confirmation_changes_nothing(page: Page, app: App)
     row(page, phone.shown).get_by_role("button", name="Remove from account").click()
     confirm = page.get_by_role("alertdialog", name=f"Remove {phone.shown}?")
     expect(confirm).to_contain_text("The phone number will be removed from your account.")
+    settle(page)
     shoot(page, "manage-confirm-remove")
     confirm.get_by_role("button", name="Cancel").click()
     expect(confirm).to_be_hidden()
@@ -202,6 +204,7 @@ def test_cancel_in_the_reverification_dialog_changes_nothing(page: Page, app: Ap
     dialog = page.get_by_role("dialog", name="Confirm it's you")
     expect(dialog).to_contain_text("Enter your password to continue.")
     expect(dialog.get_by_label("Password")).to_be_visible()
+    settle(page)
     shoot(page, "manage-reverify-password")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
