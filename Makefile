@@ -21,7 +21,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 
-.PHONY: install run test-deps test clean
+.PHONY: install run test-deps test clean bench-deps bench
 
 install: $(REQ_STAMP) $(BUN_STAMP)
 
@@ -51,6 +51,26 @@ test-deps: install $(AXE_STAMP)
 
 test: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/): `make bench`, or `make bench QUICK=1` (under 2 minutes). Their own
+# dependencies go into .venv with the app's pins as constraints; `make test` never needs them.
+BENCH_STAMP := $(VENV)/.bench-requirements-$(shell sha256sum bench/requirements.txt requirements.txt | sha256sum | cut -c1-16)
+BENCH_ARGS  := $(if $(filter 1 yes true,$(QUICK)),--quick) $(if $(filter 0 no false,$(SCALEOUT)),--no-scaleout)
+
+$(BENCH_STAMP): $(REQ_STAMP)
+	sed 's/\[[^]]*\]//' requirements.txt > $(VENV)/bench-constraints.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt -c $(VENV)/bench-constraints.txt
+	rm -f $(VENV)/.bench-requirements-* && touch $@
+
+bench-deps: install $(BENCH_STAMP)
+	@if [ "$(filter 0 no false,$(SCALEOUT))" = "" ] && ! { [ -x /usr/bin/redis-server ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; }; then \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server \
+		|| { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server; } \
+		|| echo "PostgreSQL/Redis not installed: the scale-out run will be skipped"; \
+	fi
+
+bench: bench-deps
+	$(PY) -m bench.run $(BENCH_ARGS) $(ARGS)
 
 clean:
 	rm -rf .web .states .data

@@ -1,0 +1,562 @@
+"""`make bench` / `make bench QUICK=1`: every measurement of issue 5, in one run, then
+bench/results/latest.json, report.md and chart.png.
+
+    .venv/bin/python -m bench.run [--quick] [--no-scaleout] [--no-peer] [--no-startup]
+
+Only loopback servers, each started here in its own process group and stopped at the end
+(whatever happens); every phase has a time bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from bench import pageweight, procs, report, services, sessions, startup
+from bench import peer as peer_module
+from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
+from bench.peer import KINDS as PEER_KINDS
+from bench.peer import PeerServer, PeerUser, SmsLog, run_peer_load
+from bench.profile import Profiler
+from bench.sessions import KINDS, Outbox, User, idle_sessions, phone_number, run_load
+
+ROUTES = ["/account/manage-mfa", "/account/add-phone", "/sign-in", "/sign-up", "/"]
+FULL = {
+    "counts": [1, 50, 200],
+    "flows": {1: 10, 50: 100, 200: 200},
+    "deadline_s": 900,
+    "call_timeout_s": 300,
+    "scaleout_counts": [1, 50, 200],
+}
+QUICK = {
+    "counts": [1, 10, 50],
+    "flows": {1: 2, 10: 10, 50: 50},
+    "deadline_s": 150,
+    "call_timeout_s": 90,
+    "scaleout_counts": [10],
+}
+TARGET_SESSIONS = 200
+SCALEOUT_WORKERS = 3
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Phase:
+    """CPU used by the servers and by this client process, machine-wide busy share, load."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.pids = server_pids
+        self.start = time.perf_counter()
+        self.server0 = _cpu(server_pids)
+        self.client0 = sum(psutil.Process().cpu_times()[:2])
+        self.machine0 = psutil.cpu_times()
+
+    def end(self) -> dict:
+        wall = time.perf_counter() - self.start
+        server = _cpu(self.pids) - self.server0
+        client = sum(psutil.Process().cpu_times()[:2]) - self.client0
+        m1 = psutil.cpu_times()
+        busy = sum(m1) - m1.idle - m1.iowait - (sum(self.machine0) - self.machine0.idle - self.machine0.iowait)
+        total = sum(m1) - sum(self.machine0)
+        return {
+            "wall_s": round(wall, 2),
+            "server_cpu_percent": round(100 * server / wall, 1) if wall else None,
+            "client_cpu_percent": round(100 * client / wall, 1) if wall else None,
+            "machine_busy_percent": round(100 * busy / total, 1) if total else None,
+            "load_avg": round(os.getloadavg()[0], 2),
+        }
+
+
+def _per_flow(stats: dict, flows: int) -> float | None:
+    if not flows or stats.get("server_cpu_percent") is None:
+        return None
+    return round(stats["server_cpu_percent"] / 100 * stats["wall_s"] * 1000 / flows, 1)
+
+
+def _cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def hashing_bench() -> dict:
+    """argon2id as the app uses it, in this process: wall ms (what a person waits, on this
+    machine under its load) and CPU ms (all threads: the password hash runs 4 lanes)."""
+    from mfa_app.accounts.crypto import Hashing
+
+    h = Hashing()
+
+    def median_ms(fn, repeats: int) -> tuple[float, float]:
+        wall, cpu = [], []
+        for _ in range(repeats):
+            w, c = time.perf_counter(), time.process_time()
+            fn()
+            wall.append((time.perf_counter() - w) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+        return round(statistics.median(wall), 1), round(statistics.median(cpu), 1)
+
+    password_hash = h.hash_password(PASSWORD)
+    code_hash = h.hash_backup_code("abcde-fghjk")
+    code = median_ms(lambda: h.hash_backup_code("abcde-fghjk"), 7)
+    rows = {
+        "password hash (argon2id t=3, 64 MiB, p=4)": median_ms(lambda: h.hash_password(PASSWORD), 3),
+        "password verify": median_ms(lambda: h.password_matches(password_hash, PASSWORD), 3),
+        "backup code hash (argon2id t=2, 19 MiB, p=1)": code,
+        "backup code verify": median_ms(lambda: h.backup_code_matches(code_hash, "abcde-fghjk"), 7),
+        "generate: 10 backup-code hashes": (round(10 * code[0], 1), round(10 * code[1], 1)),
+    }
+    return {name: {"wall_ms": wall, "cpu_ms": cpu} for name, (wall, cpu) in rows.items()}
+
+
+def build_is_fresh() -> bool:
+    """The production build in .web is newer than every file it is built from."""
+    index = ROOT / ".web/build/client/account/manage-mfa/index.html"
+    if not index.exists():
+        return False
+    built = index.stat().st_mtime
+    sources = [ROOT / "rxconfig.py", ROOT / "requirements.txt"]
+    for folder in ("mfa_app", "assets", "reflex.lock"):
+        sources += [p for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return all(p.stat().st_mtime < built for p in sources if p.exists())
+
+
+def run_ours(
+    name: str,
+    config: AppConfig,
+    logs: Path,
+    counts: list[int],
+    flows: dict[int, int],
+    deadline_s: float,
+    *,
+    build: bool,
+    memory_sessions: int = 0,
+    profile_out: Path | None = None,
+) -> dict:
+    """Start the app, then for each session count: create the users, run the flows."""
+    service = BenchService(config)
+    server = AppServer(config, logs, build=build, name=name)
+    out: dict = {"session_counts": counts, "phases": {}, "latencies": {}}
+    try:
+        out["prod_start_s"] = round(server.wait_ready(600 if build else 180), 2)
+        log(f"{name}: app up on {server.url} in {out['prod_start_s']} s ({len(server.worker_pids())} worker processes)")
+        if build:
+            out["page_weight"] = pageweight.measure(ROOT / ".web/build/client", ROUTES)
+        if memory_sessions:
+            out["memory"] = asyncio.run(idle_sessions(server.url, memory_sessions, server.rss_bytes))
+            log(f"{name}: memory {out['memory']}")
+        serial = 0
+        for count in counts:
+            users = []
+            for _ in range(flows[count]):
+                national, e164 = phone_number(serial)
+                users.append(User(service.sign_up(f"{name}-{serial}-{os.urandom(3).hex()}@example.com"), national, e164))
+                serial += 1
+            profiler = None
+            if profile_out is not None and count == max(counts):
+                pids = server.worker_pids()
+                profiler = Profiler(pids[0], profile_out) if pids else None
+            phase = Phase(server.worker_pids())
+            log_offset = server.log_size()
+            rec, wall = asyncio.run(
+                run_load(server.url, users, count, Outbox(config.outbox), service.make_stale, deadline_s)
+            )
+            stats = phase.end()
+            stats["server_exceptions"] = server.exceptions_since(log_offset)
+            if profiler is not None:
+                out["profile"] = {**profiler.stop(), "phase": f"{name}, {count} sessions"}
+            out["latencies"][str(count)] = rec.latencies
+            out["phases"][str(count)] = {
+                **stats,
+                "flows": rec.flows_done,
+                "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
+                "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
+                "errors": len(rec.errors),
+                "error_messages": rec.errors[:10],
+                "flow_s_p50": round(statistics.median(rec.flow_seconds), 2) if rec.flow_seconds else None,
+            }
+            log(f"{name}: {count} sessions: {rec.flows_done} flows in {wall:.1f} s, {len(rec.errors)} errors, {stats}")
+    finally:
+        server.stop()
+        service.close()
+    return out
+
+
+def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], deadline_s: float) -> dict:
+    peer = PeerServer(base, logs, ROOT / ".venv/bin/python")
+    total = sum(flows[c] for c in counts)
+    users = [
+        PeerUser(f"peer{i}@example.com", phone_number(i, "628")[1], phone_number(i, "415")[1]) for i in range(total)
+    ]
+    start = time.monotonic()
+    peer.create_users(users)
+    log(f"peer: {total} users in {time.monotonic() - start:.1f} s")
+    out: dict = {"session_counts": counts, "phases": {}, "latencies": {}}
+    try:
+        out["start_s"] = round(peer.start(), 2)
+        sms = SmsLog(peer.sms_log)
+        offset = 0
+        for count in counts:
+            batch = users[offset : offset + flows[count]]
+            offset += flows[count]
+            phase = Phase(peer.worker_pids())
+            rec, wall = asyncio.run(run_peer_load(peer.url, batch, count, sms, deadline_s))
+            stats = phase.end()
+            out["latencies"][str(count)] = rec.latencies
+            out["phases"][str(count)] = {
+                **stats,
+                "flows": rec.flows_done,
+                "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
+                "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
+                "errors": len(rec.errors),
+                "error_messages": rec.errors[:10],
+            }
+            log(f"peer: {count} sessions: {rec.flows_done} flows in {wall:.1f} s, {len(rec.errors)} errors, {stats}")
+    finally:
+        peer.stop()
+    return out
+
+
+def run_scaleout(tmp: Path, logs: Path, plan: dict) -> dict:
+    missing = services.missing()
+    if missing:
+        return {
+            "status": "skipped",
+            "note": f"{' and '.join(missing)} not installed (`apt-get install -y postgresql redis-server`; "
+            "make bench installs them unless SCALEOUT=0).",
+        }
+    pg, pg_url = services.start_postgres(tmp / "pg", logs)
+    redis_proc, redis_url = services.start_redis(tmp / "redis", logs)
+    try:
+        config = AppConfig(tmp / "scaleout", database_url=pg_url, redis_url=redis_url, workers=SCALEOUT_WORKERS)
+        out = run_ours(
+            "scaleout", config, logs, plan["scaleout_counts"], plan["flows"], plan["deadline_s"], build=False
+        )
+    finally:
+        redis_proc.stop()
+        pg.stop()
+    out.update(
+        status="ran",
+        workers=SCALEOUT_WORKERS,
+        note=(
+            f"`reflex run --env prod --backend-only` with REFLEX_REDIS_URL (Reflex's Redis state manager) and "
+            f"{SCALEOUT_WORKERS} granian workers (GRANIAN_WORKERS), MFA_DATABASE_URL on PostgreSQL "
+            f"{services.postgres_bin().parts[-2]} (synchronous_commit=off, like the SQLite run's synchronous=NORMAL), "
+            "Redis without persistence; both on loopback, started by the bench. Same flows, same client."
+        ),
+    )
+    return out
+
+
+def _label_chunks(build: Path, weight: dict) -> None:
+    markers = {
+        "React DOM": (b"react-dom", b"__reactContainer"),
+        "React Router": (b"react-router", b"useNavigate() may be used"),
+        "socket.io client": (b"engine.io", b"socket.io"),
+        "Radix": (b"radix", b"data-radix"),
+        "Emotion": (b"emotion",),
+        "Reflex runtime": (b"hydrate_and_load", b"reflex___state"),
+        "lucide icons": (b"lucide",),
+    }
+    for info in weight.get("largest_js", []):
+        path = build / "assets" / info["file"]
+        if path.exists():
+            data = path.read_bytes()
+            found = [name for name, needles in markers.items() if any(n in data for n in needles)]
+            info["contains"] = ", ".join(found)
+
+
+def limits(results: dict) -> list[str]:
+    notes = []
+    counts = [str(c) for c in results["sqlite"]["session_counts"]]
+    top = counts[-1]
+    lat = results["latency_ms"][top]
+    phase = results["sqlite"]["phases"][top]
+    prof = results["sqlite"].get("profile", {})
+    cats = {c["what"]: c["share"] for c in prof.get("categories", [])}
+    argon = next((v for k, v in cats.items() if k.startswith("argon2")), 0.0)
+    db = next((v for k, v in cats.items() if k.startswith("database")), 0.0)
+    rx = next((v for k, v in cats.items() if k.startswith("Reflex")), 0.0)
+    ws = next((v for k, v in cats.items() if k.startswith("websocket")), 0.0)
+    heavy = sorted(
+        ((k, v["p99"]) for k, v in lat.items() if k in KINDS and v.get("p99") is not None), key=lambda kv: -kv[1]
+    )[:3]
+    notes.append(
+        f"Latency at {top} sessions: every session sends its next event as soon as the last one completes (no think "
+        f"time), so the single worker is saturated: it used {phase['server_cpu_percent']:.0f}% CPU (100% = one core) "
+        f"while the machine was {phase['machine_busy_percent']:.0f}% busy (load average {phase['load_avg']:.1f} on "
+        f"{results['machine']['cpus']} cores). The slowest kinds at p99: "
+        + ", ".join(f"`{k}` {v:,.0f} ms" for k, v in heavy)
+        + f"; without the two argon2id kinds the p99 of all events is {lat['all_events_without_hashing']['p99']:,.0f} ms, "
+        "because every event of a session waits in the same queue as the hashing of other sessions' events."
+    )
+    if prof.get("categories"):
+        notes.append(
+            f"Profile of the worker at {top} sessions (py-spy): argon2id hashing {argon:.0%} of its CPU samples, "
+            f"database {db:.0%}, Reflex event processing and deltas {rx:.0%}, websocket/socket.io {ws:.0%}. "
+            "py-spy samples Python threads only: the password hash's 4 argon2 lanes run in libargon2's own threads, "
+            "so password checks are under-counted here, not over-counted."
+        )
+    first = results["latency_ms"].get(counts[0], {})
+    try:
+        retry_top = lat["reverify.submit_password"]["p50"] - lat["reverify.password_checked"]["p50"]
+        retry_one = first["reverify.submit_password"]["p50"] - first["reverify.password_checked"]["p50"]
+    except KeyError:
+        retry_top = retry_one = None
+    if retry_top is not None:
+        notes.append(
+            f"Queueing: the retried use_for_mfa after a password re-verification (one short database transaction) "
+            f"took about {retry_one:,.0f} ms at {counts[0]} session and {retry_top:,.0f} ms (p50) at {top}. Every "
+            "service call, light or argon2id-heavy, goes through asyncio.to_thread, whose default pool has "
+            f"min(32, cores + 4) = {min(32, (os.cpu_count() or 1) + 4)} threads here: when other sessions' hashing "
+            "holds them, light events wait in line. A separate, bounded pool (or process pool) for argon2id would "
+            "keep light events fast; it would not add throughput."
+        )
+    h = results.get("hashing_ms", {})
+    ours_cpu = phase.get("server_cpu_ms_per_flow")
+    peer_cpu = results.get("peer", {}).get("phases", {}).get(top, {}).get("server_cpu_ms_per_flow")
+    if h and ours_cpu:
+        password = h["password verify"]["cpu_ms"]
+        codes = h["generate: 10 backup-code hashes"]["cpu_ms"]
+        ratio = results.get("flows_ratio", {}).get(top)
+        notes.append(
+            f"Throughput at {top} sessions is CPU-bound: the app's worker spent {ours_cpu:,.0f} ms of CPU per completed "
+            f"flow, of which argon2id is about {password + codes:,.0f} ms (measured apart: one password check "
+            f"{password:,.0f} ms + ten backup-code hashes {codes:,.0f} ms of CPU), i.e. ~{min(1.0, (password + codes) / ours_cpu):.0%}. "
+            + (
+                f"The peer's two gunicorn workers spent {peer_cpu:,.0f} ms per flow: one password check of the same "
+                f"cost, and backup tokens stored in plain text (no hashing). "
+                if peer_cpu
+                else ""
+            )
+            + (f"Measured ratio {ratio:.2f}x; " if ratio is not None else "")
+            + "with both sides CPU-bound the ratio is about the peer's CPU per flow over ours, so 4x would need our "
+            "flow to cost a quarter of the peer's CPU: impossible while one flow hashes ten backup codes with argon2id."
+        )
+    so = results.get("scaleout", {})
+    for count, phase in so.get("phases", {}).items():
+        exc = phase.get("server_exceptions") or {}
+        if phase.get("errors") or exc.get("count"):
+            types = ", ".join(f"{k} ×{v}" for k, v in exc.get("types", {}).items())
+            notes.append(
+                f"Scale-out errors at {count} sessions: {phase['errors']} failed flows; the app logged "
+                f"{exc.get('count', 0)} backend exceptions ({types or 'none'}). A SerializationFailure is PostgreSQL "
+                "refusing a SERIALIZABLE write transaction that conflicted with a concurrent one; store.db.writing "
+                "retries it up to 8 times with a 5-35 ms backoff, and under this load that was not enough: the page then "
+                "shows Reflex's error toast and the action must be repeated."
+            )
+    w = results.get("page_weight", {}).get("/account/manage-mfa")
+    if w:
+        parts = ", ".join(f"{f['file'].split('-')[0]} {f['gzip'] / 1024:.0f} KB" + (f" ({f['contains']})" if f.get("contains") else "") for f in w["largest_js"][:4])
+        notes.append(
+            f"Page weight: the {w['js_gzip'] / 1024:.0f} KB gzip of JS for /account/manage-mfa is almost all the Reflex "
+            f"runtime every route shares (largest chunks: {parts}); the page's own chunk is a few KB. "
+            "The CSS is Radix Themes' full stylesheet."
+        )
+    return notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer sessions and flows, under 2 minutes")
+    parser.add_argument("--no-scaleout", action="store_true", help="skip the PostgreSQL + Redis + workers run")
+    parser.add_argument("--no-peer", action="store_true", help="skip django-two-factor-auth")
+    parser.add_argument("--no-startup", action="store_true", help="skip the cold/warm start")
+    parser.add_argument("--no-profile", action="store_true", help="no py-spy profile")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/results")
+    parser.add_argument("--keep-tmp", action="store_true")
+    args = parser.parse_args(argv)
+
+    procs.install_signal_handlers()
+    plan = QUICK if args.quick else FULL
+    sessions.CALL_TIMEOUT_S = peer_module.REQUEST_TIMEOUT_S = plan["call_timeout_s"]
+    started = time.monotonic()
+    load_start = os.getloadavg()
+    tmp = Path(tempfile.mkdtemp(prefix="mfa-bench-"))
+    os.chmod(tmp, 0o755)  # PostgreSQL's user must reach its data folder inside
+    logs = tmp / "logs"
+    logs.mkdir()
+    log(f"{'QUICK' if args.quick else 'full'} run in {tmp}; load average {load_start}")
+    results: dict = {
+        "quick": args.quick,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "target_sessions": TARGET_SESSIONS,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_start": [round(x, 2) for x in load_start],
+        },
+    }
+    failed: list[str] = []
+    try:
+        log("hashing, measured apart")
+        results["hashing_ms"] = hashing_bench()
+
+        build = not (args.quick and build_is_fresh())
+        log(f"single worker, SQLite: {'production build and ' if build else ''}start")
+        sqlite = run_ours(
+            "sqlite",
+            AppConfig(tmp / "sqlite"),
+            logs,
+            plan["counts"],
+            plan["flows"],
+            plan["deadline_s"],
+            build=build,
+            memory_sessions=max(plan["counts"]),
+            profile_out=None if args.no_profile else tmp / "profile.txt",
+        )
+        sqlite["built"] = build
+        if not build:
+            sqlite["page_weight"] = pageweight.measure(ROOT / ".web/build/client", ROUTES)
+        results["sqlite"] = sqlite
+
+        if not args.no_peer:
+            log("peer: django-two-factor-auth under gunicorn")
+            try:
+                results["peer"] = run_peer(tmp / "peer", logs, plan["counts"], plan["flows"], plan["deadline_s"])
+            except Exception as exc:  # noqa: BLE001 — the report says what failed
+                failed.append(f"peer: {type(exc).__name__}: {exc}")
+                log(failed[-1])
+
+        if args.no_scaleout:
+            results["scaleout"] = {"status": "skipped", "note": "--no-scaleout (SCALEOUT=0) given."}
+        else:
+            log("scale-out: PostgreSQL + Redis + several workers")
+            try:
+                results["scaleout"] = run_scaleout(tmp, logs, plan)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(f"scale-out: {type(exc).__name__}: {exc}")
+                results["scaleout"] = {"status": "failed", "note": failed[-1][:500]}
+                log(failed[-1])
+
+        if not args.no_startup:
+            log("cold and warm start of make run on a clean clone")
+            try:
+                results["startup"] = startup.measure(tmp / "startup", logs, quick=args.quick, timeout=600 if not args.quick else 180)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(f"startup: {type(exc).__name__}: {exc}")
+                log(failed[-1])
+    finally:
+        procs.stop_all()
+        if "sqlite" not in results:
+            log(f"logs kept in {logs}")
+        elif not args.keep_tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    compose(results, plan, failed)
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    results["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+    write(results, args.out)
+    log(f"done in {results['duration_s']:.0f} s: {args.out / 'report.md'}")
+    for t in results["targets"]:
+        log(f"target {t['target']}: {'met' if t['met'] else 'MISSED'} ({t['value']}; {t['by']})")
+    return 0
+
+
+def compose(results: dict, plan: dict, failed: list[str]) -> None:
+    sqlite = results["sqlite"]
+    peer = results.get("peer", {})
+    counts = [str(c) for c in plan["counts"]]
+    results["latency_ms"] = {c: report.latency_table(sqlite["latencies"][c], KINDS) for c in counts}
+    results["flows_per_s"] = {c: sqlite["phases"][c]["flows_per_s"] for c in counts}
+    results["peer_flows_per_s"] = {c: peer.get("phases", {}).get(c, {}).get("flows_per_s") for c in counts}
+    results["flows_ratio"] = {
+        c: round(results["flows_per_s"][c] / results["peer_flows_per_s"][c], 3)
+        for c in counts
+        if results["peer_flows_per_s"].get(c)
+    }
+    if peer:
+        peer["latency_ms"] = {c: report.latency_table(peer["latencies"][c], PEER_KINDS) for c in counts}
+        del peer["latencies"]
+    so = results.get("scaleout", {})
+    if so.get("status") == "ran":
+        so_counts = [str(c) for c in so["session_counts"]]
+        so["latency_ms"] = {c: report.latency_table(so["latencies"][c], KINDS) for c in so_counts}
+        so["flows_per_s"] = {c: so["phases"][c]["flows_per_s"] for c in so_counts}
+        del so["latencies"]
+    del sqlite["latencies"]
+
+    weight = sqlite.pop("page_weight", {})
+    for route_weight in weight.values():
+        _label_chunks(ROOT / ".web/build/client", route_weight)
+    results["page_weight"] = weight
+    results["page_js_gzip_bytes"] = {route: w["js_gzip"] for route, w in weight.items()}
+    results["page_weight_method"] = pageweight.__doc__.strip().replace("\n\n", " ").replace("\n", " ")
+    st = results.get("startup", {})
+    results["cold_start_s"] = st.get("cold_start_s")
+    results["warm_start_s"] = st.get("warm_start_s")
+    results["memory"] = sqlite.pop("memory", {})
+    results["session_memory_kb"] = results["memory"].get("per_session_kb")
+    if "profile" in sqlite:
+        results["profile"] = sqlite["profile"]
+
+    by_run = {"sqlite": {c: sqlite["phases"][c]["errors"] for c in counts}}
+    messages = [m for c in counts for m in sqlite["phases"][c]["error_messages"]]
+    if peer:
+        by_run["peer"] = {c: peer["phases"][c]["errors"] for c in counts if c in peer["phases"]}
+        messages += [m for p in peer["phases"].values() for m in p["error_messages"]]
+    if so.get("status") == "ran":
+        by_run["scaleout"] = {c: p["errors"] for c, p in so["phases"].items()}
+        messages += [m for p in so["phases"].values() for m in p["error_messages"]]
+    ours_total = sum(by_run["sqlite"].values()) + sum(by_run.get("scaleout", {}).values())
+    results["errors"] = {
+        "total": ours_total,
+        "peer_total": sum(by_run.get("peer", {}).values()),
+        "by_run": by_run,
+        "messages": messages[:30],
+        "bench_failures": failed,
+    }
+    results["targets"] = report.targets(results)
+    results["limits"] = limits(results)
+    results["method"] = [
+        "Sessions: python-socketio AsyncClient in one process (the bench), against `reflex run --env prod` in "
+        "another; each flow is a new tab (websocket with a fresh ?token= and the user's HttpOnly session cookie) "
+        "for a user created up front with the account service on the app's database (accounts.sign_up with "
+        "the app's MFA_SECRET_KEY). N sessions run their flows back to back, no think time.",
+        "Latency: from the emit to the delta that shows the outcome (each event kind has a completion predicate; "
+        "chained server-side handlers such as the re-verification dialog and the retried action are inside the "
+        "measured span). Percentiles by linear interpolation. flows/s = completed flows / wall time of the phase.",
+        "Session staleness for the password re-verification: the bench moves the session's last verification 11 "
+        "minutes back in the database, as the browser tests do.",
+        "SMS: the outbox provider; sending caps raised through MFA_SMS_* for the run; one distinct +1 415 555 "
+        "number per flow.",
+        "Peer: django-two-factor-auth 1.18.1 with Django 5.2, its fake SMS gateway (token read from its log), "
+        "SQLite (WAL, synchronous=NORMAL, IMMEDIATE transactions, like ours), gunicorn with 2 sync workers, "
+        "password hasher argon2id with the app's parameters; its users get one precomputed hash, as ours do. "
+        "httpx clients, one cookie jar per flow, redirects followed and counted in the request's time.",
+        "Backend memory: RSS of the app's worker process(es) (psutil) with N connected, hydrated, idle sessions "
+        "minus with none, divided by N.",
+        "The app runs under granian (REFLEX_USE_GRANIAN=true): the bench's gunicorn in the same .venv would "
+        "otherwise switch Reflex to gunicorn+uvicorn, which the app's own requirements never install.",
+    ]
+
+
+def write(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=1, sort_keys=False, default=str) + "\n")
+    (out / "report.md").write_text(report.markdown(results) + "\n")
+    report.chart(results, out / "chart.png")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

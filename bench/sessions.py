@@ -1,0 +1,394 @@
+"""Simulated browser sessions over socket.io, doing what the pages' buttons do.
+
+Each session connects like the browser (namespace and path `/_event`, websocket transport, a
+fresh uuid4 `?token=`, the HttpOnly `mfa_session` cookie in the handshake), sends events shaped
+like `.web/utils/state.js` sends them (`{"name", "payload", "router_data": {"pathname", ...}}`)
+and merges the deltas it receives like the page's reducers do.
+
+Reflex 0.10 no longer marks an update as final, and a handler may yield several deltas and chain
+further handlers on the server (the re-verification dialog, the retried action). So each event
+kind has a completion predicate over the deltas received since it was sent, and its latency is
+from the emit to the delta that satisfies it: the moment the page shows the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import socketio
+
+ROOT = "reflex___state____state"
+SESS = ROOT + ".mfa_app___state___session____session_state"
+MAN = SESS + ".mfa_app___state___manage_mfa____manage_mfa_state"
+ADD = SESS + ".mfa_app___state___add_phone____add_phone_state"
+REV = SESS + ".mfa_app___state___reverify____reverify_state"
+SUFFIX = "_rx_state_"
+MANAGE_PATH = "/account/manage-mfa"
+ADD_PATH = "/account/add-phone"
+NAMESPACE = "/_event"
+CALL_TIMEOUT_S = 60.0  # run.py raises it for the full run
+
+# Event kinds in flow order, with what each measures (from emit to the delta that shows it).
+KINDS: dict[str, str] = {
+    "connect": "websocket handshake with the session cookie, to connected",
+    "hydrate": "State.hydrate: the full state snapshot",
+    "manage.load": "ManageMfaState.load: session check, phone lists, backup-code count, security events",
+    "add_phone.load": "AddPhoneState.load",
+    "add_phone.set_number": "AddPhoneState.set_number: formatted preview",
+    "add_phone.submit_number": "AddPhoneState.submit_number: add the phone, send the SMS code (outbox)",
+    "add_phone.verify": "AddPhoneState.verify: check the code",
+    "manage.use_for_mfa": "ManageMfaState.use_for_mfa on a stale session: refused, re-verify dialog opens",
+    "reverify.submit_password": "ReverifyState.submit (password, argon2id) + the retried use_for_mfa",
+    "manage.generate_backup_codes": "generate_backup_codes with MFA on: dialog opens, SMS code sent",
+    "reverify.submit_code": "ReverifyState.submit (SMS code) + the retried generate (10 argon2id hashes)",
+    "manage.done": "ManageMfaState.done: codes hidden, lists refreshed",
+}
+# Parts of a kind, timed from the same emit to an earlier delta.
+MARKS: dict[str, str] = {
+    "reverify.password_checked": "ReverifyState.submit (password): emit to dialog closed",
+    "reverify.code_checked": "ReverifyState.submit (SMS code): emit to dialog closed",
+}
+# Kinds whose cost is password or backup-code hashing, slow on purpose.
+HASHING_KINDS = {"reverify.submit_password", "reverify.submit_code"}
+
+
+def _get(since: dict, substate: str) -> dict:
+    return since.get(substate, {})
+
+
+def _failed(since: dict, substate: str, busy_idle) -> bool:
+    s = _get(since, substate)
+    return bool(s.get("error")) and s.get("busy") == busy_idle
+
+
+# Completion predicates over the deltas received since the emit.
+DONE: dict[str, Callable[[dict], bool]] = {
+    "hydrate": lambda s: ROOT in s,
+    "manage.load": lambda s: "events" in _get(s, MAN),
+    "add_phone.load": lambda s: "step" in _get(s, ADD),
+    "add_phone.set_number": lambda s: "formatted" in _get(s, ADD),
+    "add_phone.submit_number": lambda s: _get(s, ADD).get("busy") is False,
+    "add_phone.verify": lambda s: _get(s, ADD).get("busy") is False,
+    "manage.use_for_mfa": lambda s: _get(s, REV).get("is_open") is True
+    or (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("error") or _get(s, MAN).get("notice"))),
+    "reverify.submit_password": lambda s: (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("notice")))
+    or _failed(s, REV, False)
+    or _failed(s, MAN, ""),
+    "manage.generate_backup_codes": lambda s: _get(s, REV).get("sending") is False
+    or _get(s, MAN).get("showing_codes") is True
+    or _failed(s, MAN, ""),
+    "reverify.submit_code": lambda s: (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True)
+    or _failed(s, REV, False)
+    or _failed(s, MAN, ""),
+    "manage.done": lambda s: _get(s, MAN).get("showing_codes") is False,
+}
+MARK_DONE: dict[str, Callable[[dict], bool]] = {
+    "reverify.password_checked": lambda s: _get(s, REV).get("is_open") is False,
+    "reverify.code_checked": lambda s: _get(s, REV).get("is_open") is False,
+}
+
+
+class FlowError(Exception):
+    pass
+
+
+@dataclass
+class Recorder:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    flows_done: int = 0
+    flow_seconds: list[float] = field(default_factory=list)
+
+    def add(self, kind: str, ms: float) -> None:
+        self.latencies[kind].append(ms)
+
+
+class Outbox:
+    """Reads the app's outbox file as it grows: the latest 6-digit code sent to each number."""
+
+    CODE = re.compile(r"#(\d{6})$")
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+        self.codes: dict[str, list[str]] = defaultdict(list)
+
+    def _read_new(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            chunk = f.read()
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return
+        self.offset += end + 1
+        for line in chunk[: end + 1].splitlines():
+            if not line.strip():
+                continue
+            message = json.loads(line)
+            found = self.CODE.search(message["body"])
+            if found:
+                self.codes[message["to"]].append(found.group(1))
+
+    async def code(self, to: str, nth: int, timeout: float = 10.0) -> str:
+        """The `nth` (1-based) code sent to `to`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._read_new()
+            if len(self.codes[to]) >= nth:
+                return self.codes[to][nth - 1]
+            if time.monotonic() > deadline:
+                raise FlowError(f"no code #{nth} for {to} in the outbox")
+            await asyncio.sleep(0.01)
+
+
+class Client:
+    """One browser tab: a socket.io connection and the merged state it has been sent."""
+
+    def __init__(self, base_url: str, cookie: str | None, recorder: Recorder) -> None:
+        self.base_url, self.cookie, self.rec = base_url, cookie, recorder
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.state: dict[str, dict] = defaultdict(dict)
+        self.since: dict[str, dict] = {}
+        self._waiter: tuple[Callable[[dict], bool], asyncio.Future] | None = None
+        self._marks: dict[str, tuple[Callable[[dict], bool], float | None]] = {}
+        self.sio.on("event", self._on_event, namespace=NAMESPACE)
+
+    async def _on_event(self, update: dict) -> None:
+        now = time.perf_counter()
+        if update.get("events") and "backend_error" in json.dumps(update["events"], default=str):
+            # Reflex's default backend exception handler: an error toast, and no further delta.
+            if self._waiter is not None and not self._waiter[1].done():
+                self._waiter[1].set_exception(FlowError("the server raised an exception (error toast; see the app log)"))
+            return
+        for substate, values in (update.get("delta") or {}).items():
+            clean = {k.removesuffix(SUFFIX): v for k, v in values.items()}
+            self.state[substate].update(clean)
+            self.since.setdefault(substate, {}).update(clean)
+        for name, (predicate, seen) in list(self._marks.items()):
+            if seen is None and predicate(self.since):
+                self._marks[name] = (predicate, now)
+        if self._waiter is not None:
+            predicate, future = self._waiter
+            if not future.done() and predicate(self.since):
+                future.set_result(now)
+
+    async def connect(self, timeout: float = 30.0) -> float:
+        headers = {"Cookie": f"mfa_session={self.cookie}"} if self.cookie else {}
+        start = time.perf_counter()
+        await self.sio.connect(
+            f"{self.base_url}?token={uuid.uuid4()}",
+            headers=headers,
+            transports=["websocket"],
+            namespaces=[NAMESPACE],
+            socketio_path="/_event",
+            wait_timeout=timeout,
+        )
+        return (time.perf_counter() - start) * 1000
+
+    async def call(self, kind: str, handler: str, payload: dict, path: str, marks: tuple[str, ...] = ()) -> float:
+        """Send one event; its latency (ms) to the delta that completes it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self.since = {}
+        self._marks = {name: (MARK_DONE[name], None) for name in marks}
+        self._waiter = (DONE[kind], future)
+        event = {"name": handler, "payload": payload, "router_data": {"pathname": path, "asPath": path}}
+        start = time.perf_counter()
+        await self.sio.emit("event", event, namespace=NAMESPACE)
+        try:
+            done = await asyncio.wait_for(future, CALL_TIMEOUT_S)
+        except FlowError as exc:
+            raise FlowError(f"{kind}: {exc}") from None
+        except TimeoutError:
+            raise FlowError(
+                f"{kind}: no completing delta within {CALL_TIMEOUT_S:.0f} s (received since the emit: {self._seen()})"
+            ) from None
+        finally:
+            self._waiter = None
+        ms = (done - start) * 1000
+        self.rec.add(kind, ms)
+        for name, (_, seen) in self._marks.items():
+            if seen is not None:
+                self.rec.add(name, (seen - start) * 1000)
+        self._marks = {}
+        for substate in (ADD, MAN, REV):
+            if error := self.since.get(substate, {}).get("error"):
+                raise FlowError(f"{kind}: {error}")
+        return ms
+
+    def _seen(self) -> str:
+        """What arrived since the emit, for an error message: per substate, its var names (and
+        the busy/step values that the predicates look at)."""
+        parts = []
+        for substate, values in self.since.items():
+            short = substate.rsplit("___", 1)[-1]
+            shown = [f"{k}={values[k]!r}" if k in ("busy", "step", "is_open", "sending") else k for k in sorted(values)]
+            parts.append(f"{short}: {', '.join(shown)}")
+        return "; ".join(parts) or "nothing"
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self.sio.disconnect(), 10)
+        except Exception:  # noqa: BLE001 — a failed close must not hide the flow's outcome
+            pass
+
+
+@dataclass
+class User:
+    token: str
+    national: str  # as a person types it: (415) 555-0123
+    e164: str
+
+
+def phone_number(n: int, area: str = "415") -> tuple[str, str]:
+    line = f"{n % 10000:04d}"
+    return f"({area}) 555-{line}", f"+1{area}555{line}"
+
+
+def _expect(condition: bool, what: str) -> None:
+    if not condition:
+        raise FlowError(what)
+
+
+async def run_flow(base_url: str, user: User, outbox: Outbox, rec: Recorder, make_stale) -> None:
+    """Open the manage page, add a phone and verify it with the code from the outbox, use it for
+    MFA (re-verifying with the password), generate backup codes (re-verifying with an SMS code)."""
+    client = Client(base_url, user.token, rec)
+    try:
+        rec.add("connect", await client.connect())
+        await client.call("hydrate", f"{ROOT}.hydrate", {}, MANAGE_PATH)
+        await client.call("manage.load", f"{MAN}.load", {}, MANAGE_PATH)
+        await client.call("add_phone.load", f"{ADD}.load", {}, ADD_PATH)
+        await client.call("add_phone.set_number", f"{ADD}.set_number", {"value": user.national}, ADD_PATH)
+        await client.call("add_phone.submit_number", f"{ADD}.submit_number", {}, ADD_PATH)
+        _expect(client.state[ADD].get("step") == "verify", "submit_number: not on the verify step")
+        code = await outbox.code(user.e164, 1)
+        await client.call("add_phone.verify", f"{ADD}.verify", {"form_data": {"code": code}}, ADD_PATH)
+        _expect(client.state[ADD].get("step") == "done", "verify: phone not added")
+        await client.call("manage.load", f"{MAN}.load", {}, MANAGE_PATH)
+        phones = client.state[MAN].get("available_phones") or []
+        _expect(len(phones) == 1, f"manage page lists {len(phones)} available phones, not 1")
+        phone_id = phones[0]["id"]
+
+        await asyncio.to_thread(make_stale, user.token)
+        await client.call("manage.use_for_mfa", f"{MAN}.use_for_mfa", {"phone_id": phone_id}, MANAGE_PATH)
+        _expect(client.state[REV].get("needs_password") is True, "use_for_mfa: no password re-verification asked")
+        await client.call(
+            "reverify.submit_password",
+            f"{REV}.submit",
+            {"form_data": {"secret": _password()}},
+            MANAGE_PATH,
+            marks=("reverify.password_checked",),
+        )
+        _expect(client.state[MAN].get("two_factor_enabled") is True, "use_for_mfa: MFA not on")
+
+        await client.call("manage.generate_backup_codes", f"{MAN}.generate_backup_codes", {}, MANAGE_PATH)
+        _expect(bool(client.state[REV].get("sent_to")), "generate_backup_codes: no re-verification code sent")
+        code = await outbox.code(user.e164, 2)
+        await client.call(
+            "reverify.submit_code",
+            f"{REV}.submit",
+            {"form_data": {"secret": code}},
+            MANAGE_PATH,
+            marks=("reverify.code_checked",),
+        )
+        codes = client.state[MAN].get("generated_codes") or []
+        _expect(len(codes) == 10, f"generate_backup_codes: {len(codes)} codes, not 10")
+        await client.call("manage.done", f"{MAN}.done", {}, MANAGE_PATH)
+    finally:
+        await client.close()
+
+
+def _password() -> str:
+    from bench.app_server import PASSWORD
+
+    return PASSWORD
+
+
+async def run_load(
+    base_url: str,
+    users: list[User],
+    sessions: int,
+    outbox: Outbox,
+    make_stale,
+    deadline_s: float,
+) -> tuple[Recorder, float]:
+    """`sessions` concurrent sessions, each doing its share of `users`' flows back to back (a
+    new tab and user per flow). Returns the recorder and the wall time from the first emit to
+    the last flow's end."""
+    rec = Recorder()
+    queue: asyncio.Queue[User] = asyncio.Queue()
+    for user in users:
+        queue.put_nowait(user)
+
+    async def worker() -> None:
+        while True:
+            try:
+                user = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            start = time.perf_counter()
+            try:
+                await run_flow(base_url, user, outbox, rec, make_stale)
+                rec.flows_done += 1
+                rec.flow_seconds.append(time.perf_counter() - start)
+            except FlowError as exc:
+                rec.errors.append(str(exc))
+            except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
+                rec.errors.append(f"{type(exc).__name__}: {exc}")
+
+    start = time.perf_counter()
+    tasks = [asyncio.create_task(worker()) for _ in range(sessions)]
+    done, pending = await asyncio.wait(tasks, timeout=deadline_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+        rec.errors.append(f"phase deadline of {deadline_s:.0f} s passed: {len(pending)} sessions cancelled")
+    return rec, time.perf_counter() - start
+
+
+async def idle_sessions(base_url: str, count: int, rss: Callable[[], int], settle_s: float = 1.5) -> dict:
+    """Backend memory per connected session: RSS with `count` connected, hydrated, idle tabs vs
+    none."""
+
+    def sample() -> int:
+        values = []
+        for _ in range(5):
+            values.append(rss())
+            time.sleep(0.1)
+        return sorted(values)[len(values) // 2]
+
+    await asyncio.sleep(settle_s)
+    before = await asyncio.to_thread(sample)
+    rec = Recorder()
+    clients = [Client(base_url, None, rec) for _ in range(count)]
+    sem = asyncio.Semaphore(25)
+
+    async def open_one(client: Client) -> None:
+        async with sem:
+            await client.connect()
+            await client.call("hydrate", f"{ROOT}.hydrate", {}, MANAGE_PATH)
+
+    results = await asyncio.gather(*(open_one(c) for c in clients), return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    await asyncio.sleep(settle_s)
+    after = await asyncio.to_thread(sample)
+    await asyncio.gather(*(c.close() for c in clients))
+    connected = count - len(failures)
+    return {
+        "sessions": connected,
+        "rss_before_kb": before // 1024,
+        "rss_after_kb": after // 1024,
+        "per_session_kb": round((after - before) / 1024 / max(connected, 1), 1),
+        "errors": [repr(f) for f in failures[:5]],
+    }
