@@ -43,6 +43,8 @@ def send_code(
     """Record a new code and send it. A failed send takes back the record, so it costs neither
     the cooldown nor the sending quota, and the previous code stays the live one."""
     code = sms_code(ctx.rng)
+    with ctx.read() as db:
+        limits.check_global_rate(db, ctx.settings, ctx.now())
 
     def reserve(db: Session) -> tuple[str, str]:
         now = ctx.now()

@@ -29,8 +29,10 @@ def check_country(settings: Settings, e164: str) -> None:
         )
 
 
-def check_send_allowed(db: Session, settings: Settings, user_id: str, e164: str, now: datetime) -> None:
-    check_country(settings, e164)
+def check_global_rate(db: Session, settings: Settings, now: datetime) -> None:
+    """The app-wide per-minute cap, a tripwire against SMS-pumping floods. It is read outside the
+    sending transaction on purpose: under SERIALIZABLE isolation a count over every recent send
+    would make each send conflict with every other one, and a tripwire needs no exactness."""
     if _sent_since(db, now - MINUTE) >= settings.sms_global_per_minute:
         log.critical(
             "SMS global cap of %d per minute reached: all sending is paused (possible SMS pumping)",
@@ -39,6 +41,12 @@ def check_send_allowed(db: Session, settings: Settings, user_id: str, e164: str,
         raise AccountError(
             "sms_send_error", "Text messages can't be sent right now. Try again in a few minutes.", status=503
         )
+
+
+def check_send_allowed(db: Session, settings: Settings, user_id: str, e164: str, now: datetime) -> None:
+    """The allowlist and the hourly caps per phone number and per account (exact: checked in the
+    transaction that records the send)."""
+    check_country(settings, e164)
     if _sent_since(db, now - HOUR, SmsSendRow.phone_number == e164) >= settings.sms_per_phone_per_hour:
         raise _too_many("this phone number")
     if _sent_since(db, now - HOUR, SmsSendRow.user_id == user_id) >= settings.sms_per_account_per_hour:
