@@ -3,6 +3,7 @@ secret key file is created once, privately, and agreed on by concurrent first ca
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import stat
 import threading
@@ -112,10 +113,10 @@ def test_upgrading_an_already_migrated_database_again_changes_nothing(ctx, user)
     assert accounts.get_user(ctx, user.token).email_address == user.email
 
 
-def test_migrations_create_every_table_on_an_empty_database(tmp_path):
+def test_migrations_create_every_table_on_an_empty_database(empty_database_url):
     from sqlmodel import SQLModel
 
-    engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
+    engine = make_engine(empty_database_url)
     try:
         upgrade(engine)
         upgrade(engine)
@@ -123,6 +124,47 @@ def test_migrations_create_every_table_on_an_empty_database(tmp_path):
         assert {t.name for t in SQLModel.metadata.sorted_tables} <= tables
     finally:
         engine.dispose()
+
+
+# --- SQLite: several processes on a new file ---------------------------------------------------
+
+
+def _open_new_files(folder: str, rounds: int, barrier, results) -> None:
+    """One process: for each round, open the round's (new) database file at the same instant as
+    the other processes, and report whether it could."""
+    for n in range(rounds):
+        barrier.wait(30)
+        engine = make_engine(f"sqlite:///{folder}/round{n}.db")
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            results.put("ok")
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results.put(repr(exc))
+        finally:
+            engine.dispose()
+
+
+def test_processes_opening_a_new_sqlite_file_at_once_all_connect(tmp_path):
+    # Switching a new file to WAL can be refused at once ("database is locked") when another
+    # process switches it at the same moment; workers starting together must all get through.
+    processes_count, rounds = 6, 25
+    spawn = multiprocessing.get_context("spawn")
+    barrier, results = spawn.Barrier(processes_count), spawn.Queue()
+    processes = [
+        spawn.Process(target=_open_new_files, args=(str(tmp_path), rounds, barrier, results))
+        for _ in range(processes_count)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        outcomes = [results.get(timeout=60) for _ in range(processes_count * rounds)]
+    finally:
+        for process in processes:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+    assert [o for o in outcomes if o != "ok"] == []
 
 
 # --- the secret key file -------------------------------------------------------------------------
