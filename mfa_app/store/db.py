@@ -9,6 +9,8 @@ correct when two requests race, on one worker or on many.
 from __future__ import annotations
 
 import itertools
+import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +25,12 @@ from sqlmodel import Session
 T = TypeVar("T")
 
 _RETRYABLE_PGCODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-_MAX_ATTEMPTS = 8
+# Retries are cheap and conflicts come in bursts (a dozen requests on one account's row, across
+# workers): enough attempts for every contender of a burst to get its turn, and a randomised,
+# growing pause ("full jitter") so the losers of one round do not all collide again in the next.
+_MAX_ATTEMPTS = 20
+_BACKOFF_BASE_S = 0.004
+_BACKOFF_CAP_S = 0.2
 
 
 def make_engine(url: str) -> Engine:
@@ -42,10 +49,10 @@ def _sqlite_engine(url: str) -> Engine:
     def _connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
         dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA busy_timeout=30000")
+        _use_wal(dbapi_connection)
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
-        dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):
@@ -53,6 +60,21 @@ def _sqlite_engine(url: str) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _use_wal(dbapi_connection, timeout_s: float = 30.0) -> None:
+    """Switch a new database file to WAL. When several processes open a new file at once (the
+    workers' first connections), SQLite can refuse the switch at once with "database is locked",
+    without waiting for its busy timeout: try again until one of them has switched it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
 
 
 @contextmanager
@@ -74,7 +96,7 @@ def writing(engine: Engine, work: Callable[[Session], T]) -> T:
         except DBAPIError as exc:
             if attempt == _MAX_ATTEMPTS or getattr(exc.orig, "pgcode", None) not in _RETRYABLE_PGCODES:
                 raise
-            time.sleep(0.005 * attempt)
+            time.sleep(random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt)))
 
 
 @contextmanager

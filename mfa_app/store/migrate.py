@@ -1,10 +1,15 @@
 """Apply the Alembic migrations: `python -m mfa_app.store.migrate` (run by `make run`), and at
-start-up of the app and the tests."""
+start-up of the app and the tests.
+
+Several workers may start at once on a new database: one migrates while the others wait, then
+find it up to date. On PostgreSQL a transaction-level advisory lock serialises them; on SQLite the
+migration takes the write lock first (BEGIN IMMEDIATE), before alembic reads the version."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
@@ -13,6 +18,8 @@ from mfa_app.settings import get_settings
 from mfa_app.store.db import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock key: any constant that no other part of the app locks on ("mfa_app").
+_MIGRATION_LOCK = 0x6D66615F617070
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -23,7 +30,10 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine) -> None:
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends; alembic runs inside it (transactional DDL).
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
