@@ -19,6 +19,8 @@ def test_sign_up_normalises_the_email_and_signs_in(ctx):
     ("email", "password", "code"),
     [
         ("not-an-email", PASSWORD, "form_param_format_invalid"),
+        ("nul\x00inside@example.com", PASSWORD, "form_param_format_invalid"),
+        ("bell\x07@example.com", PASSWORD, "form_param_format_invalid"),
         ("a@example.com", "short", "form_password_length_too_short"),
         ("a@example.com", "x" * 257, "form_password_length_too_long"),
         ("a@example.com", "Password123", "form_password_pwned"),
@@ -41,7 +43,7 @@ def test_sign_in_without_mfa_completes_with_the_password(ctx, user):
     assert accounts.get_user(ctx, result.session_token).email_address == user.email
 
 
-@pytest.mark.parametrize("email", ["nobody@example.com", "not an email"])
+@pytest.mark.parametrize("email", ["nobody@example.com", "not an email", "nul\x00inside@example.com"])
 def test_sign_in_with_an_unknown_email_looks_like_a_wrong_password(ctx, email):
     with pytest.raises(AccountError, match="form_password_incorrect"):
         accounts.sign_in(ctx, email, PASSWORD)

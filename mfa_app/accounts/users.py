@@ -19,7 +19,8 @@ from mfa_app.accounts.passwords import check_new_password
 from mfa_app.accounts.phones import all_of, mfa_phones, to_resource
 from mfa_app.store.tables import SessionRow, UserRow
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# No control characters (PostgreSQL refuses a NUL in any text; no address has one).
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 _MAX_EMAIL = 254
 
 
