@@ -11,13 +11,20 @@ from mfa_app.state.sign_in import SecondFactorPhone, SignInState, SignUpState
 
 
 def _credentials(on_submit, busy, button: str, password_autocomplete: str) -> rx.Component:
+    # Disabled until the page is connected to the backend. A production build serves this form
+    # as static HTML first: submitted before then, the browser would send it itself, as a GET
+    # with the password in the URL (history, proxy logs), and typing would be lost.
     return rx.form(
-        rx.vstack(
-            field("Email address", "email", type="email", auto_complete="email"),
-            field("Password", "password", type="password", auto_complete=password_autocomplete),
-            submit_button(button, busy),
-            spacing="3",
-            width="100%",
+        rx.el.fieldset(
+            rx.vstack(
+                field("Email address", "email", type="email", auto_complete="email"),
+                field("Password", "password", type="password", auto_complete=password_autocomplete),
+                submit_button(button, busy),
+                spacing="3",
+                width="100%",
+            ),
+            disabled=~rx.State.is_hydrated,
+            style={"border": "none", "margin": "0", "padding": "0", "min_width": "0"},
         ),
         on_submit=on_submit,
         width="100%",
