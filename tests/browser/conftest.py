@@ -1,6 +1,10 @@
-"""Browser tests: the real app under Reflex's AppHarness, driven by Playwright in Debian's
-Chromium. One app for the whole session, on its own database and outbox; a fresh browser
-context (no cookies) per test."""
+"""Browser tests: the real app, driven by Playwright in Debian's Chromium. One app for the whole
+session, on its own database and outbox; a fresh browser context (no cookies) per test.
+
+On SQLite (the default) the app runs under Reflex's AppHarness: dev mode, one in-process backend.
+With `--db postgres` it runs as in production (tests/browser/prod_server.py): `reflex run --env
+prod`, PostgreSQL, Reflex's Redis state manager and several Granian workers, so each page load's
+websocket and each session-cookie request may land on a different worker."""
 
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from mfa_app.store.tables import SessionRow, UserRow, VerificationRow
+from tests.browser import prod_server
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "correct horse battery"
@@ -33,10 +40,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+PROD_WORKERS = 3
+
+
 @dataclass
 class App:
     url: str
     data_dir: Path
+    database_url: str
+    server: prod_server.Server | None = None  # with --db postgres: the production server
+    secret_key: str = ""  # the server's MFA_SECRET_KEY, when it is a process of its own
 
     @property
     def outbox(self) -> Path:
@@ -55,49 +68,85 @@ class App:
         raise AssertionError(f"no code sent to {to}")
 
     def engine(self) -> sa.Engine:
-        return sa.create_engine(f"sqlite:///{self.data_dir}/mfa.db")
+        return sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
 
     def make_sessions_stale(self, email: str) -> None:
         """Move the user's last verification 11 minutes back: the next sensitive change must
         re-verify (as if the person had walked away for a while)."""
         stale = datetime.now(UTC) - timedelta(minutes=11)
-        with self.engine().begin() as db:
-            db.execute(
-                sa.text(
-                    "UPDATE sessions SET last_verified_at = :stale "
-                    "WHERE user_id = (SELECT id FROM users WHERE email = :email)"
-                ),
-                {"stale": stale.strftime("%Y-%m-%d %H:%M:%S.%f"), "email": email},
-            )
-
+        engine = self.engine()
+        try:
+            with engine.begin() as db:
+                db.execute(
+                    sa.update(SessionRow).where(SessionRow.user_id == _user_id(email)).values(last_verified_at=stale)
+                )
+        finally:
+            engine.dispose()
 
     def age_codes(self, email: str, seconds: int = 31) -> None:
         """Move the user's SMS codes `seconds` back in time (the 30 s resend cooldown is over,
         as if the person had waited)."""
-        with self.engine().begin() as db:
-            rows = db.execute(
-                sa.text(
-                    "SELECT id, created_at FROM verifications "
-                    "WHERE user_id = (SELECT id FROM users WHERE email = :email)"
-                ),
-                {"email": email},
-            ).all()
-            for row_id, created_at in rows:
-                moved = datetime.fromisoformat(str(created_at)) - timedelta(seconds=seconds)
-                db.execute(
-                    sa.text("UPDATE verifications SET created_at = :moved WHERE id = :id"),
-                    {"moved": moved.strftime("%Y-%m-%d %H:%M:%S.%f"), "id": row_id},
-                )
+        engine = self.engine()
+        try:
+            with engine.begin() as db:
+                query = sa.select(VerificationRow.id, VerificationRow.created_at)
+                for row_id, created_at in db.execute(query.where(VerificationRow.user_id == _user_id(email))).all():
+                    moved = created_at - timedelta(seconds=seconds)
+                    db.execute(sa.update(VerificationRow).where(VerificationRow.id == row_id).values(created_at=moved))
+        finally:
+            engine.dispose()
+
+
+def _user_id(email: str):
+    return sa.select(UserRow.id).where(UserRow.email == email).scalar_subquery()
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory) -> Iterator[App]:
+def app(request: pytest.FixtureRequest, tmp_path_factory, database_server) -> Iterator[App]:
+    data_dir = tmp_path_factory.mktemp("app-data")
+    if database_server.dialect == "sqlite":
+        yield from _dev_app(data_dir)
+        return
+    # An empty database: the workers migrate it when they start, all at once, as in production.
+    database_url = database_server.create(data_dir, migrated=False)
+    try:
+        with prod_server.serve(
+            ROOT,
+            database_url=database_url,
+            redis_url=request.getfixturevalue("redis_url"),
+            data_dir=data_dir,
+            workers=PROD_WORKERS,
+            log=data_dir / "reflex.log",
+        ) as server:
+            server.wait_for_workers(PROD_WORKERS)
+            yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server, secret_key=server.secret_key)
+            # Proof that the tests were served by several workers, not one: each worker that ran
+            # a service call holds connections of its own to the database.
+            served = server.workers_connected_to(sa.engine.make_url(database_url).port)
+            request.config.stash[PROD_REPORT] = (
+                f"browser tests on `reflex run --env prod` with PostgreSQL, Redis and {PROD_WORKERS} workers: "
+                f"{len(served)} of the workers served requests that reached the database"
+            )
+            assert len(served) >= 2, f"the browser tests reached the database from {len(served)} worker(s) only"
+    finally:
+        database_server.drop(database_url)
+
+
+PROD_REPORT = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if PROD_REPORT in config.stash:
+        terminalreporter.write_line(config.stash[PROD_REPORT])
+
+
+def _dev_app(data_dir: Path) -> Iterator[App]:
     from reflex.testing import AppHarness
 
-    data_dir = tmp_path_factory.mktemp("app-data")
+    database_url = f"sqlite:///{data_dir}/mfa.db"
     os.environ.update(
         MFA_DATA_DIR=str(data_dir),
-        MFA_DATABASE_URL=f"sqlite:///{data_dir}/mfa.db",
+        MFA_DATABASE_URL=database_url,
         MFA_SMS_OUTBOX=str(data_dir / "sms_outbox.jsonl"),
         MFA_SMS_PROVIDER="outbox",
     )
@@ -114,7 +163,7 @@ def app(tmp_path_factory) -> Iterator[App]:
         # SameSite=Strict session cookie goes along with the websocket handshake.
         url = harness.frontend_url.rstrip("/").replace("localhost", "127.0.0.1")
         get_config().deploy_url = url
-        yield App(url=url, data_dir=data_dir)
+        yield App(url=url, data_dir=data_dir, database_url=database_url)
 
 
 @pytest.fixture(scope="session")

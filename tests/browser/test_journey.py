@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import App, add_phone, shoot, sign_up
+
+# Also run with `--db postgres`: `reflex run --env prod`, PostgreSQL, Redis, several workers.
+pytestmark = pytest.mark.scale_out
 
 FIRST = ("(415) 555-2671", "+14155552671", "+1 415-555-2671")
 SECOND = ("(415) 555-0199", "+14155550199", "+1 415-555-0199")
@@ -80,6 +84,7 @@ def test_the_journey_of_a_new_user(page: Page, app: App):
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # not racing the sign-out
     sign_in(page, person.email, person.password)
     page.get_by_role("button", name="Use a backup code").click()
     page.get_by_label("Enter code").fill(backup_codes[0])
