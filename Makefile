@@ -45,12 +45,27 @@ $(AXE_STAMP):
 	npm ci --prefix $(BROWSER_NPM) --no-fund --no-audit
 	rm -f $(BROWSER_NPM)/node_modules/.installed-* && touch $@
 
+# From Debian, only when missing: Chromium for the browser tests; PostgreSQL and Redis for the
+# scale-out run (the tests start their own servers on free loopback ports, never the system's).
 test-deps: install $(AXE_STAMP)
-	@[ -x /usr/bin/chromium ] || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
-		|| { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
+	[ -z "$$missing" ] || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing \
+		|| { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }
 
+# The whole suite on SQLite, then everything that touches the database again on PostgreSQL, with
+# the browser tests on `reflex run --env prod` + Redis + several workers (see tests/conftest.py).
+# Both runs always run; the coverage printed last covers both. `make test TEST_DBS=sqlite` for one.
+TEST_DBS ?= sqlite postgres
 test: test-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@status=0; cov=""; for db in $(TEST_DBS); do \
+		echo "=== pytest --db $$db"; start=$$(date +%s); \
+		$(PY) -m pytest --db $$db $$cov $(PYTEST_ARGS); rc=$$?; \
+		echo "=== pytest --db $$db: exit $$rc in $$(( $$(date +%s) - start )) s"; \
+		[ $$rc -eq 0 ] || [ $$rc -eq 5 ] || status=$$rc; cov="--cov-append"; \
+	done; exit $$status
 
 # Benchmarks (bench/): `make bench`, or `make bench QUICK=1` (under 2 minutes). Their own
 # dependencies go into .venv with the app's pins as constraints; `make test` never needs them.
