@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 
 from mfa_app import accounts, routes
+from mfa_app.accounts.models import BackupCodes
 from mfa_app.accounts.numbers import display
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, go_to_backend
@@ -90,13 +93,13 @@ class ManageMfaState(SessionState):
             for e in await self._call(accounts.security_events, 10)
         ]
 
-    async def _act(self, action: str, phone_id: str, fn, *args, success: str):
-        """Run one phone action: busy while it runs, re-verify if asked, then say what happened."""
-        self.busy, self.error, self.notice = f"{action}:{phone_id}", "", ""
+    async def _act(self, busy: str, retry: tuple[str, list], fn, *args, on_success: Callable[[Any], None]):
+        """Run one sensitive action: busy while it runs, re-verify if asked (then `retry` finishes
+        it), and say what happened."""
+        self.busy, self.error, self.notice = busy, "", ""
         yield
         try:
-            await call_sensitive(self, f"manage.{action}", [phone_id], fn, phone_id, *args)
-            self.notice = success
+            on_success(await call_sensitive(self, *retry, fn, *args))
         except NeedsReverification as needed:
             yield needed.event
         except accounts.AccountError as exc:
@@ -105,23 +108,29 @@ class ManageMfaState(SessionState):
             self.busy = ""
         await self._refresh()
 
+    def _phone_act(self, action: str, phone_id: str, fn, *args, success: str):
+        def say(_result) -> None:
+            self.notice = success
+
+        return self._act(f"{action}:{phone_id}", (f"manage.{action}", [phone_id]), fn, phone_id, *args, on_success=say)
+
     @rx.event
     async def use_for_mfa(self, phone_id: str):
-        async for update in self._act(
+        async for update in self._phone_act(
             "use_for_mfa", phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
         ):
             yield update
 
     @rx.event
     async def make_default(self, phone_id: str):
-        async for update in self._act(
+        async for update in self._phone_act(
             "make_default", phone_id, accounts.make_default_second_factor, success="Default MFA phone changed."
         ):
             yield update
 
     @rx.event
     async def disable_for_mfa(self, phone_id: str):
-        async for update in self._act(
+        async for update in self._phone_act(
             "disable_for_mfa",
             phone_id,
             accounts.set_reserved_for_second_factor,
@@ -132,7 +141,7 @@ class ManageMfaState(SessionState):
 
     @rx.event
     async def remove(self, phone_id: str):
-        async for update in self._act("remove", phone_id, accounts.destroy_phone, success="Phone removed."):
+        async for update in self._phone_act("remove", phone_id, accounts.destroy_phone, success="Phone removed."):
             yield update
 
     @rx.event
@@ -158,18 +167,13 @@ class ManageMfaState(SessionState):
 
     @rx.event
     async def generate_backup_codes(self):
-        self.busy, self.error, self.notice = "generate", "", ""
-        yield
-        try:
-            result = await call_sensitive(self, "manage.generate_backup_codes", [], accounts.create_backup_codes)
+        def show(result: BackupCodes) -> None:
             self.generated_codes, self.showing_codes = result.codes, True
-        except NeedsReverification as needed:
-            yield needed.event
-        except accounts.AccountError as exc:
-            self.error = exc.message
-        finally:
-            self.busy = ""
-        await self._refresh()
+
+        async for update in self._act(
+            "generate", ("manage.generate_backup_codes", []), accounts.create_backup_codes, on_success=show
+        ):
+            yield update
 
     @rx.event
     async def done(self):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 
 import reflex as rx
 
 from mfa_app import accounts, routes
+from mfa_app.accounts.models import SignInResult
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, hand_off_session
 
@@ -18,6 +20,22 @@ class SecondFactorPhone:
     masked: str
 
 
+async def _with_credentials(
+    state: SignUpState | SignInState, fn: Callable[..., SignInResult], form_data: dict
+) -> SignInResult | None:
+    """Call sign_up or sign_in with the form's email address and password; None (and the reason
+    shown) when the service refuses."""
+    try:
+        return await asyncio.to_thread(
+            fn, context(), str(form_data.get("email", "")), str(form_data.get("password", ""))
+        )
+    except accounts.AccountError as exc:
+        state.error = exc.message
+        return None
+    finally:
+        state.busy = False
+
+
 class SignUpState(SessionState):
     busy: bool = False
     error: str = ""
@@ -26,16 +44,9 @@ class SignUpState(SessionState):
     async def submit(self, form_data: dict):
         self.busy, self.error = True, ""
         yield
-        try:
-            result = await asyncio.to_thread(
-                accounts.sign_up, context(), str(form_data.get("email", "")), str(form_data.get("password", ""))
-            )
-        except accounts.AccountError as exc:
-            self.error = exc.message
-            return
-        finally:
-            self.busy = False
-        yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
+        result = await _with_credentials(self, accounts.sign_up, form_data)
+        if result is not None:
+            yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
 
 
 class SignInState(SessionState):
@@ -59,15 +70,9 @@ class SignInState(SessionState):
     async def submit(self, form_data: dict):
         self.busy, self.error = True, ""
         yield
-        try:
-            result = await asyncio.to_thread(
-                accounts.sign_in, context(), str(form_data.get("email", "")), str(form_data.get("password", ""))
-            )
-        except accounts.AccountError as exc:
-            self.error = exc.message
+        result = await _with_credentials(self, accounts.sign_in, form_data)
+        if result is None:
             return
-        finally:
-            self.busy = False
         if result.attempt.status == "complete":
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
             return
