@@ -43,46 +43,60 @@ class AddPhoneState(SessionState):
         self.region = region
         self.formatted = preview(self.number, self.region)
 
-    @rx.event
+    @rx.event(background=True)
     async def submit_number(self):
         """Add the number (re-verifying first if needed), then send the code and wait for it."""
-        self.busy, self.error, self.notice = True, "", ""
-        yield
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error, self.notice = True, "", ""
+            number, region = self.number, self.region
+        phone, error, reverify = None, "", None
         try:
-            phone = await call_sensitive(
-                self, "add_phone.submit_number", [], accounts.create_phone, self.number, self.region
-            )
+            phone = await call_sensitive(self, "add_phone.submit_number", [], accounts.create_phone, number, region)
         except NeedsReverification as needed:
-            self.busy = False
-            yield needed.event
-            return
+            reverify = needed.event
         except accounts.AccountError as exc:
-            self.busy, self.error = False, exc.message
-            return
-        self.phone_id, self.step = phone.id, "verify"
-        async for update in self._send():
-            yield update
-
-    @rx.event
-    async def resend(self):
-        async for update in self._send():
-            yield update
-
-    async def _send(self):
-        self.busy, self.error = True, ""
-        yield
-        try:
-            await self._call(accounts.prepare_verification, self.phone_id)
-            self.notice = f"We sent a code to {self.formatted or self.number}."
-            self.resend_in = int(RESEND_COOLDOWN.total_seconds())
-            yield AddPhoneState.count_down
-        except accounts.AccountError as exc:
-            self.error = exc.message
-            self.resend_in = int(exc.meta.get("seconds_left", 0))
-            if self.resend_in:
-                yield AddPhoneState.count_down
+            error = exc.message
         finally:
-            self.busy = False
+            async with self:
+                if phone is None:
+                    self.busy, self.error = False, error
+                else:
+                    self.phone_id, self.step = phone.id, "verify"
+                shown = self.formatted or self.number
+        if reverify is not None:
+            yield reverify
+        elif phone is not None:
+            async for update in self._send_code(phone.id, shown):
+                yield update
+
+    @rx.event(background=True)
+    async def resend(self):
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error = True, ""
+            phone_id, shown = self.phone_id, self.formatted or self.number
+        async for update in self._send_code(phone_id, shown):
+            yield update
+
+    async def _send_code(self, phone_id: str, shown: str):
+        """Send the code (`busy` is set by the caller, cleared here), then count down to the
+        next resend."""
+        notice, error, resend_in = "", "", 0
+        try:
+            await self._call(accounts.prepare_verification, phone_id)
+            notice, resend_in = f"We sent a code to {shown}.", int(RESEND_COOLDOWN.total_seconds())
+        except accounts.AccountError as exc:
+            error, resend_in = exc.message, int(exc.meta.get("seconds_left", 0))
+        finally:
+            async with self:
+                self.busy, self.error, self.resend_in = False, error, resend_in
+                if notice:
+                    self.notice = notice
+        if resend_in:
+            yield AddPhoneState.count_down
 
     @rx.event(background=True)
     async def count_down(self):

@@ -93,20 +93,32 @@ class ManageMfaState(SessionState):
             for e in await self._call(accounts.security_events, 10)
         ]
 
-    async def _act(self, busy: str, retry: tuple[str, list], fn, *args, on_success: Callable[[Any], None]):
-        """Run one sensitive action: busy while it runs, re-verify if asked (then `retry` finishes
-        it), and say what happened."""
-        self.busy, self.error, self.notice = busy, "", ""
-        yield
+    async def _act(
+        self, busy: str, retry: tuple[str, list], fn, *args, on_success: Callable[[Any], None], hashing: bool = False
+    ):
+        """Run one sensitive action, for background handlers: busy while it runs (a second
+        action meanwhile is refused), re-verify if asked (then `retry` finishes it), and say
+        what happened."""
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error, self.notice = busy, "", ""
+        done, result, error, reverify = False, None, "", None
         try:
-            on_success(await call_sensitive(self, *retry, fn, *args))
+            result = await call_sensitive(self, *retry, fn, *args, hashing=hashing)
+            done = True
         except NeedsReverification as needed:
-            yield needed.event
+            reverify = needed.event
         except accounts.AccountError as exc:
-            self.error = exc.message
+            error = exc.message
         finally:
-            self.busy = ""
-        await self._refresh()
+            async with self:
+                self.busy, self.error = "", error
+                if done:
+                    on_success(result)
+                await self._refresh()
+        if reverify is not None:
+            yield reverify
 
     def _phone_act(self, action: str, phone_id: str, fn, *args, success: str):
         def say(_result) -> None:
@@ -114,21 +126,21 @@ class ManageMfaState(SessionState):
 
         return self._act(f"{action}:{phone_id}", (f"manage.{action}", [phone_id]), fn, phone_id, *args, on_success=say)
 
-    @rx.event
+    @rx.event(background=True)
     async def use_for_mfa(self, phone_id: str):
         async for update in self._phone_act(
             "use_for_mfa", phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
         ):
             yield update
 
-    @rx.event
+    @rx.event(background=True)
     async def make_default(self, phone_id: str):
         async for update in self._phone_act(
             "make_default", phone_id, accounts.make_default_second_factor, success="Default MFA phone changed."
         ):
             yield update
 
-    @rx.event
+    @rx.event(background=True)
     async def disable_for_mfa(self, phone_id: str):
         async for update in self._phone_act(
             "disable_for_mfa",
@@ -139,7 +151,7 @@ class ManageMfaState(SessionState):
         ):
             yield update
 
-    @rx.event
+    @rx.event(background=True)
     async def remove(self, phone_id: str):
         async for update in self._phone_act("remove", phone_id, accounts.destroy_phone, success="Phone removed."):
             yield update
@@ -165,13 +177,17 @@ class ManageMfaState(SessionState):
         if action == "remove":
             return ManageMfaState.remove(phone_id)
 
-    @rx.event
+    @rx.event(background=True)
     async def generate_backup_codes(self):
         def show(result: BackupCodes) -> None:
             self.generated_codes, self.showing_codes = result.codes, True
 
         async for update in self._act(
-            "generate", ("manage.generate_backup_codes", []), accounts.create_backup_codes, on_success=show
+            "generate",
+            ("manage.generate_backup_codes", []),
+            accounts.create_backup_codes,
+            on_success=show,
+            hashing=True,
         ):
             yield update
 

@@ -71,41 +71,55 @@ class ReverifyState(SessionState):
         if self.phones:
             yield ReverifyState.send_code(self.phones[0].id)
 
-    @rx.event
+    @rx.event(background=True)
     async def send_code(self, phone_id: str):
-        self.sending, self.error, self.method = True, "", "phone_code"
-        yield
+        async with self:
+            if self.sending:
+                return
+            self.sending, self.error, self.method = True, "", "phone_code"
+        error, sent_to = "", ""
         try:
             await self._call(accounts.prepare_reverification, phone_id)
-            self.sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
+            sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
         except accounts.AccountError as exc:
-            self.error = exc.message
+            error = exc.message
         finally:
-            self.sending = False
+            async with self:
+                self.sending, self.error = False, error
+                if sent_to:
+                    self.sent_to = sent_to
 
     @rx.event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form_data: dict):
-        # Called by name without an open dialog, there is nothing to finish: don't spend the
-        # person's code (or count a failure) on it.
-        if not self.is_open or self._retry_action not in _RETRYABLE:
-            self._close()
-            return
-        self.busy, self.error = True, ""
-        yield
+        async with self:
+            if self.busy:
+                return
+            # Called by name without an open dialog, there is nothing to finish: don't spend the
+            # person's code (or count a failure) on it.
+            if not self.is_open or self._retry_action not in _RETRYABLE:
+                self._close()
+                return
+            self.busy, self.error = True, ""
+            method = self.method
+        verified, error = False, ""
         try:
-            await self._call(accounts.reverify, self.method, str(form_data.get("secret", "")))
+            await self._call_hashing(accounts.reverify, method, str(form_data.get("secret", "")))
+            verified = True
         except accounts.AccountError as exc:
-            self.error = exc.message
-            return
+            error = exc.message
         finally:
-            self.busy = False
-        action, args = self._retry_action, self._retry_args
-        self._close()
-        yield _RETRYABLE[action](*args)
+            async with self:
+                self.busy, self.error = False, error
+                action, args = self._retry_action, self._retry_args
+                if verified:
+                    self._close()
+        # Cancelled while the check ran: verified, but nothing to finish.
+        if verified and action in _RETRYABLE:
+            yield _RETRYABLE[action](*args)
 
     @rx.event
     def cancel(self):
@@ -128,11 +142,13 @@ class NeedsReverification(Exception):
         self.event = event
 
 
-async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args):
-    """Call a sensitive service function; when it answers session_reverification_required,
-    raise NeedsReverification with the event that opens the dialog and later retries `action`."""
+async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args, hashing: bool = False):
+    """Call a sensitive service function (`hashing`: one that makes argon2id hashes); when it
+    answers session_reverification_required, raise NeedsReverification with the event that
+    opens the dialog and later retries `action`."""
+    call = state._call_hashing if hashing else state._call
     try:
-        return await state._call(fn, *fn_args)
+        return await call(fn, *fn_args)
     except accounts.AccountError as exc:
         if exc.code == "session_reverification_required":
             raise NeedsReverification(ReverifyState.start(action, args)) from None

@@ -1,5 +1,10 @@
 """The base of every page state: who is asking, resolved from the HttpOnly session cookie on
-each event (never from Reflex's client token), and a way to call the service off the event loop."""
+each event (never from Reflex's client token), and a way to call the service off the event loop.
+
+Handlers that wait on argon2id or on the SMS provider are background events: a normal handler
+holds the tab's state lock until it returns, and with Redis that lock expires after 10 s
+(LockExpiredError under load). They take the lock (`async with self`) only to read and write
+vars, and start by refusing a second run while one is busy (background events are not queued)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import reflex as rx
 from reflex.config import get_config
 
 from mfa_app import accounts, routes
-from mfa_app.state.service import context
+from mfa_app.state.service import context, run_hashing
 
 T = TypeVar("T")
 
@@ -35,6 +40,10 @@ class SessionState(rx.State):
         """Call a service function for the signed-in session (the service checks the session,
         ownership and re-verification), in a worker thread so the event loop stays free."""
         return await asyncio.to_thread(fn, context(), self._token(), *args)
+
+    async def _call_hashing(self, fn: Callable[..., T], *args: Any) -> T:
+        """`_call` for the service functions that check or make argon2id hashes."""
+        return await run_hashing(fn, context(), self._token(), *args)
 
     async def _check_signed_in(self) -> accounts.User | None:
         try:

@@ -10,7 +10,7 @@ import reflex as rx
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
-from mfa_app.state.service import context
+from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, hand_off_session
 
 
@@ -23,27 +23,29 @@ class SecondFactorPhone:
 async def _with_credentials(
     state: SignUpState | SignInState, fn: Callable[..., SignInResult], form_data: dict
 ) -> SignInResult | None:
-    """Call sign_up or sign_in with the form's email address and password; None (and the reason
-    shown) when the service refuses."""
+    """Call sign_up or sign_in (background handlers) with the form's email address and password;
+    None when already busy, or when the service refuses (the reason shown)."""
+    async with state:
+        if state.busy:
+            return None
+        state.busy, state.error = True, ""
+    error = ""
     try:
-        return await asyncio.to_thread(
-            fn, context(), str(form_data.get("email", "")), str(form_data.get("password", ""))
-        )
+        return await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
     except accounts.AccountError as exc:
-        state.error = exc.message
+        error = exc.message
         return None
     finally:
-        state.busy = False
+        async with state:
+            state.busy, state.error = False, error
 
 
 class SignUpState(SessionState):
     busy: bool = False
     error: str = ""
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form_data: dict):
-        self.busy, self.error = True, ""
-        yield
         result = await _with_credentials(self, accounts.sign_up, form_data)
         if result is not None:
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
@@ -66,62 +68,70 @@ class SignInState(SessionState):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
         self.error, self.busy, self._pending_token = "", False, ""
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form_data: dict):
-        self.busy, self.error = True, ""
-        yield
         result = await _with_credentials(self, accounts.sign_in, form_data)
         if result is None:
             return
         if result.attempt.status == "complete":
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
             return
-        self._pending_token = result.session_token
         factors = result.attempt.supported_second_factors
-        self.phones = [
-            SecondFactorPhone(f.phone_number_id or "", f.safe_identifier or "")
-            for f in sorted(factors, key=lambda f: not f.default)
-            if f.strategy == "phone_code"
-        ]
-        self.backup_code_available = any(f.strategy == "backup_code" for f in factors)
-        self.step, self.method = "second_factor", "phone_code"
-        if self.phones:
-            yield SignInState.send_code(self.phones[0].id)
+        async with self:
+            self._pending_token = result.session_token
+            self.phones = [
+                SecondFactorPhone(f.phone_number_id or "", f.safe_identifier or "")
+                for f in sorted(factors, key=lambda f: not f.default)
+                if f.strategy == "phone_code"
+            ]
+            self.backup_code_available = any(f.strategy == "backup_code" for f in factors)
+            self.step, self.method = "second_factor", "phone_code"
+            first_phone = self.phones[0].id if self.phones else ""
+        if first_phone:
+            yield SignInState.send_code(first_phone)
 
-    @rx.event
+    @rx.event(background=True)
     async def send_code(self, phone_id: str):
-        self.sending, self.error, self.method = True, "", "phone_code"
-        yield
+        async with self:
+            if self.sending:
+                return
+            self.sending, self.error, self.method = True, "", "phone_code"
+            token = self._pending_token
+        error, sent_to = "", ""
         try:
-            await asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token, phone_id)
-            self.sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
+            await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
+            sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
         except accounts.AccountError as exc:
-            self.error = exc.message
+            error = exc.message
         finally:
-            self.sending = False
+            async with self:
+                self.sending, self.error = False, error
+                if sent_to:
+                    self.sent_to = sent_to
 
     @rx.event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
 
-    @rx.event
+    @rx.event(background=True)
     async def verify(self, form_data: dict):
-        self.busy, self.error = True, ""
-        yield
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error = True, ""
+            token, method = self._pending_token, self.method
+        verified, error, signed_out = False, "", False
         try:
-            await asyncio.to_thread(
-                accounts.attempt_second_factor,
-                context(),
-                self._pending_token,
-                self.method,
-                str(form_data.get("code", "")),
-            )
+            await run_hashing(accounts.attempt_second_factor, context(), token, method, str(form_data.get("code", "")))
+            verified = True
         except accounts.AccountError as exc:
-            self.error = exc.message
-            if exc.code == "signed_out":
-                self.step = "credentials"
-            return
+            error, signed_out = exc.message, exc.code == "signed_out"
         finally:
-            self.busy = False
-        token, self._pending_token = self._pending_token, ""
-        yield await hand_off_session(token, routes.MANAGE_MFA)
+            async with self:
+                self.busy, self.error = False, error
+                if signed_out:
+                    self.step = "credentials"
+                if verified:
+                    self._pending_token = ""
+        if verified:
+            yield await hand_off_session(token, routes.MANAGE_MFA)

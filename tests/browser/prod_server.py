@@ -83,9 +83,20 @@ def _socket_inodes(pid: int) -> set[str]:
 
 
 @contextlib.contextmanager
-def serve(root: Path, *, database_url: str, redis_url: str, data_dir: Path, workers: int, log: Path) -> Iterator[Server]:
+def serve(
+    root: Path,
+    *,
+    database_url: str,
+    redis_url: str,
+    data_dir: Path,
+    workers: int,
+    log: Path,
+    backend_only: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Yields the server once its page and its backend answer; the app's own database migration
-    runs in the workers, as in production."""
+    runs in the workers, as in production. `backend_only`: no frontend build, for tests that
+    talk to the websocket only; `env` adds to (or overrides) the app's settings."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     secret_key = secrets.token_hex(32)
@@ -102,10 +113,13 @@ def serve(root: Path, *, database_url: str, redis_url: str, data_dir: Path, work
         # One site for pages, websocket and the session-cookie routes (SameSite=Strict).
         "REFLEX_DEPLOY_URL": url,
         "REFLEX_API_URL": url,
+        # reflex 0.10.1 fills --frontend-port from rxconfig even with --backend-only, then refuses it.
+        **({"REFLEX_FRONTEND_PORT": "0"} if backend_only else {}),
+        **(env or {}),
     }
     command = [
-        sys.executable, "-m", "reflex", "run", "--env", "prod",
-        "--frontend-port", str(port), "--backend-port", str(port), "--backend-host", "127.0.0.1",
+        sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-port", str(port), "--backend-host", "127.0.0.1",
+        *(["--backend-only"] if backend_only else ["--frontend-port", str(port)]),
     ]  # fmt: skip
     if shutil.which("setpriv"):
         command = ["setpriv", "--pdeathsig=TERM", "--", *command]  # gone with the tests, even on SIGKILL
@@ -115,18 +129,18 @@ def serve(root: Path, *, database_url: str, redis_url: str, data_dir: Path, work
             start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_until_served(url, process, log)
+        _wait_until_served(url, process, log, page=not backend_only)
         yield Server(url, port, secret_key, process)
     finally:
         _stop_group(process)
 
 
-def _wait_until_served(url: str, process: subprocess.Popen, log: Path) -> None:
+def _wait_until_served(url: str, process: subprocess.Popen, log: Path, *, page: bool) -> None:
     deadline = time.monotonic() + BUILD_AND_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"reflex run --env prod exited with {process.returncode}:\n{_tail(log)}")
-        if _answers(f"{url}/ping") and _answers(f"{url}/sign-in"):
+        if _answers(f"{url}/ping") and (not page or _answers(f"{url}/sign-in")):
             return
         time.sleep(0.5)
     raise RuntimeError(f"reflex run --env prod did not serve {url} within {BUILD_AND_START_TIMEOUT_S:.0f} s:\n{_tail(log)}")
