@@ -26,8 +26,9 @@ from pathlib import Path
 
 import httpx
 
-from bench.procs import Proc, free_port, http_status, wait_until
+from bench.procs import Proc, http_status, wait_until
 from bench.sessions import FlowError, Recorder
+from throwaway_servers import free_port
 
 PEER_PASSWORD = "correct horse battery staple"
 REQUEST_TIMEOUT_S = 60.0  # run.py raises it for the full run

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import psutil
 
-from bench import pageweight, procs, report, services, sessions, startup
+import throwaway_servers
+from bench import pageweight, procs, report, sessions, startup
 from bench import peer as peer_module
 from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
 from bench.peer import KINDS as PEER_KINDS
@@ -237,31 +238,30 @@ def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], d
 
 
 def run_scaleout(tmp: Path, logs: Path, plan: dict) -> dict:
-    missing = services.missing()
+    missing = throwaway_servers.missing()
     if missing:
         return {
             "status": "skipped",
             "note": f"{' and '.join(missing)} not installed (`apt-get install -y postgresql redis-server`; "
             "make bench installs them unless SCALEOUT=0).",
         }
-    pg, pg_url = services.start_postgres(tmp / "pg", logs)
-    redis_proc, redis_url = services.start_redis(tmp / "redis", logs)
-    try:
+    with (
+        throwaway_servers.postgres(log=logs / "postgres.log", durable=True, timeout=60) as pg_url,
+        throwaway_servers.redis(log=logs / "redis.log") as redis_url,
+    ):
         config = AppConfig(tmp / "scaleout", database_url=pg_url, redis_url=redis_url, workers=SCALEOUT_WORKERS)
         out = run_ours(
             "scaleout", config, logs, plan["scaleout_counts"], plan["flows"], plan["deadline_s"], build=False
         )
-    finally:
-        redis_proc.stop()
-        pg.stop()
     out.update(
         status="ran",
         workers=SCALEOUT_WORKERS,
         note=(
             f"`reflex run --env prod --backend-only` with REFLEX_REDIS_URL (Reflex's Redis state manager) and "
             f"{SCALEOUT_WORKERS} granian workers (GRANIAN_WORKERS), MFA_DATABASE_URL on PostgreSQL "
-            f"{services.postgres_bin().parts[-2]} (synchronous_commit=off, like the SQLite run's synchronous=NORMAL), "
-            "Redis without persistence; both on loopback, started by the bench. Same flows, same client."
+            f"{throwaway_servers.postgres_bin_dir().parts[-2]} (synchronous_commit=off, like the SQLite run's "
+            "synchronous=NORMAL), Redis without persistence; both on loopback, started by the bench. Same flows, "
+            "same client."
         ),
     )
     return out
@@ -392,7 +392,6 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="mfa-bench-"))
-    os.chmod(tmp, 0o755)  # PostgreSQL's user must reach its data folder inside
     logs = tmp / "logs"
     logs.mkdir()
     log(f"{'QUICK' if args.quick else 'full'} run in {tmp}; load average {load_start}")
