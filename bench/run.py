@@ -26,13 +26,14 @@ from pathlib import Path
 import psutil
 
 import throwaway_servers
-from bench import pageweight, procs, report, sessions, startup
+from bench import codes, pageweight, procs, report, sessions, startup
 from bench import peer as peer_module
 from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
+from bench.load import Recorder
 from bench.peer import KINDS as PEER_KINDS
-from bench.peer import PeerServer, PeerUser, SmsLog, run_peer_load
+from bench.peer import PeerServer, PeerUser, run_peer_load
 from bench.profile import Profiler
-from bench.sessions import KINDS, Outbox, User, idle_sessions, phone_number, run_load
+from bench.sessions import KINDS, User, idle_sessions, phone_number, run_load
 
 ROUTES = ["/account/manage-mfa", "/account/add-phone", "/sign-in", "/sign-up", "/"]
 FULL = {
@@ -179,7 +180,7 @@ def run_ours(
             phase = Phase(server.worker_pids())
             log_offset = server.log_size()
             rec, wall = asyncio.run(
-                run_load(server.url, users, count, Outbox(config.outbox), service.make_stale, deadline_s)
+                run_load(server.url, users, count, codes.outbox(config.outbox), service.make_stale, deadline_s)
             )
             stats = phase.end()
             stats["server_exceptions"] = server.exceptions_since(log_offset)
@@ -187,12 +188,7 @@ def run_ours(
                 out["profile"] = {**profiler.stop(), "phase": f"{name}, {count} sessions"}
             out["latencies"][str(count)] = rec.latencies
             out["phases"][str(count)] = {
-                **stats,
-                "flows": rec.flows_done,
-                "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
-                "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
-                "errors": len(rec.errors),
-                "error_messages": rec.errors[:10],
+                **_phase_result(rec, wall, stats),
                 "flow_s_p50": round(statistics.median(rec.flow_seconds), 2) if rec.flow_seconds else None,
             }
             log(f"{name}: {count} sessions: {rec.flows_done} flows in {wall:.1f} s, {len(rec.errors)} errors, {stats}")
@@ -200,6 +196,17 @@ def run_ours(
         server.stop()
         service.close()
     return out
+
+
+def _phase_result(rec: Recorder, wall: float, stats: dict) -> dict:
+    return {
+        **stats,
+        "flows": rec.flows_done,
+        "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
+        "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
+        "errors": len(rec.errors),
+        "error_messages": rec.errors[:10],
+    }
 
 
 def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], deadline_s: float) -> dict:
@@ -214,7 +221,7 @@ def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], d
     out: dict = {"session_counts": counts, "phases": {}, "latencies": {}}
     try:
         out["start_s"] = round(peer.start(), 2)
-        sms = SmsLog(peer.sms_log)
+        sms = codes.fake_gateway(peer.sms_log)
         offset = 0
         for count in counts:
             batch = users[offset : offset + flows[count]]
@@ -223,14 +230,7 @@ def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], d
             rec, wall = asyncio.run(run_peer_load(peer.url, batch, count, sms, deadline_s))
             stats = phase.end()
             out["latencies"][str(count)] = rec.latencies
-            out["phases"][str(count)] = {
-                **stats,
-                "flows": rec.flows_done,
-                "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
-                "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
-                "errors": len(rec.errors),
-                "error_messages": rec.errors[:10],
-            }
+            out["phases"][str(count)] = _phase_result(rec, wall, stats)
             log(f"peer: {count} sessions: {rec.flows_done} flows in {wall:.1f} s, {len(rec.errors)} errors, {stats}")
     finally:
         peer.stop()

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import socketio
+
+from bench.codes import CodeLog
+from bench.load import FlowError, Recorder, run_sessions
 
 ROOT = "reflex___state____state"
 SESS = ROOT + ".mfa_app___state___session____session_state"
@@ -94,60 +95,6 @@ MARK_DONE: dict[str, Callable[[dict], bool]] = {
     "reverify.password_checked": lambda s: _get(s, REV).get("is_open") is False,
     "reverify.code_checked": lambda s: _get(s, REV).get("is_open") is False,
 }
-
-
-class FlowError(Exception):
-    pass
-
-
-@dataclass
-class Recorder:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)
-    flows_done: int = 0
-    flow_seconds: list[float] = field(default_factory=list)
-
-    def add(self, kind: str, ms: float) -> None:
-        self.latencies[kind].append(ms)
-
-
-class Outbox:
-    """Reads the app's outbox file as it grows: the latest 6-digit code sent to each number."""
-
-    CODE = re.compile(r"#(\d{6})$")
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.offset = path, 0
-        self.codes: dict[str, list[str]] = defaultdict(list)
-
-    def _read_new(self) -> None:
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as f:
-            f.seek(self.offset)
-            chunk = f.read()
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return
-        self.offset += end + 1
-        for line in chunk[: end + 1].splitlines():
-            if not line.strip():
-                continue
-            message = json.loads(line)
-            found = self.CODE.search(message["body"])
-            if found:
-                self.codes[message["to"]].append(found.group(1))
-
-    async def code(self, to: str, nth: int, timeout: float = 10.0) -> str:
-        """The `nth` (1-based) code sent to `to`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self._read_new()
-            if len(self.codes[to]) >= nth:
-                return self.codes[to][nth - 1]
-            if time.monotonic() > deadline:
-                raise FlowError(f"no code #{nth} for {to} in the outbox")
-            await asyncio.sleep(0.01)
 
 
 class Client:
@@ -259,7 +206,7 @@ def _expect(condition: bool, what: str) -> None:
         raise FlowError(what)
 
 
-async def run_flow(base_url: str, user: User, outbox: Outbox, rec: Recorder, make_stale) -> None:
+async def run_flow(base_url: str, user: User, outbox: CodeLog, rec: Recorder, make_stale) -> None:
     """Open the manage page, add a phone and verify it with the code from the outbox, use it for
     MFA (re-verifying with the password), generate backup codes (re-verifying with an SMS code)."""
     client = Client(base_url, user.token, rec)
@@ -318,43 +265,17 @@ async def run_load(
     base_url: str,
     users: list[User],
     sessions: int,
-    outbox: Outbox,
+    outbox: CodeLog,
     make_stale,
     deadline_s: float,
 ) -> tuple[Recorder, float]:
     """`sessions` concurrent sessions, each doing its share of `users`' flows back to back (a
-    new tab and user per flow). Returns the recorder and the wall time from the first emit to
-    the last flow's end."""
-    rec = Recorder()
-    queue: asyncio.Queue[User] = asyncio.Queue()
-    for user in users:
-        queue.put_nowait(user)
+    new tab and user per flow). Returns the recorder and the wall time of the phase."""
 
-    async def worker() -> None:
-        while True:
-            try:
-                user = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            start = time.perf_counter()
-            try:
-                await run_flow(base_url, user, outbox, rec, make_stale)
-                rec.flows_done += 1
-                rec.flow_seconds.append(time.perf_counter() - start)
-            except FlowError as exc:
-                rec.errors.append(str(exc))
-            except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
-                rec.errors.append(f"{type(exc).__name__}: {exc}")
+    async def flow(user: User, rec: Recorder) -> None:
+        await run_flow(base_url, user, outbox, rec, make_stale)
 
-    start = time.perf_counter()
-    tasks = [asyncio.create_task(worker()) for _ in range(sessions)]
-    done, pending = await asyncio.wait(tasks, timeout=deadline_s)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-        rec.errors.append(f"phase deadline of {deadline_s:.0f} s passed: {len(pending)} sessions cancelled")
-    return rec, time.perf_counter() - start
+    return await run_sessions(users, sessions, flow, deadline_s)
 
 
 async def idle_sessions(base_url: str, count: int, rss: Callable[[], int], settle_s: float = 1.5) -> dict:
