@@ -13,7 +13,8 @@ from pathlib import Path
 
 import psutil
 
-from bench.procs import Proc, free_port, http_status, wait_until
+from bench.procs import Proc, http_status, wait_until
+from throwaway_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"

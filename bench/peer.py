@@ -13,21 +13,20 @@ the app uses); the peer's users get one precomputed hash, like ours.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import secrets
 import subprocess
-import sys
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from bench.procs import Proc, free_port, http_status, wait_until
-from bench.sessions import FlowError, Recorder
+from bench.codes import CodeLog
+from bench.load import FlowError, Recorder, run_sessions
+from bench.procs import Proc, http_status, wait_until
+from throwaway_servers import free_port
 
 PEER_PASSWORD = "correct horse battery staple"
 REQUEST_TIMEOUT_S = 60.0  # run.py raises it for the full run
@@ -237,38 +236,6 @@ def _env() -> dict[str, str]:
     return env
 
 
-class SmsLog:
-    """The fake gateway's log: `Fake SMS to +1...: "Your token is: 123456"`, one per line."""
-
-    LINE = re.compile(r'Fake SMS to (\+\d+): "Your token is: (\d+)"')
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.offset = path, 0
-        self.tokens: dict[str, list[str]] = defaultdict(list)
-
-    def _read_new(self) -> None:
-        with self.path.open("rb") as f:
-            f.seek(self.offset)
-            chunk = f.read()
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return
-        self.offset += end + 1
-        for line in chunk[: end + 1].decode().splitlines():
-            if found := self.LINE.search(line):
-                self.tokens[found.group(1)].append(found.group(2))
-
-    async def token(self, to: str, nth: int, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            self._read_new()
-            if len(self.tokens[to]) >= nth:
-                return self.tokens[to][nth - 1]
-            if time.monotonic() > deadline:
-                raise FlowError(f"peer: no token #{nth} for {to} in the fake gateway's log")
-            await asyncio.sleep(0.01)
-
-
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _TOKENS = re.compile(r"<li>\s*([a-z0-9]{8})\s*</li>")
 
@@ -280,7 +247,7 @@ def _csrf(response: httpx.Response) -> str:
     return found.group(1)
 
 
-async def peer_flow(base_url: str, user: PeerUser, sms: SmsLog, rec: Recorder) -> None:
+async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) -> None:
     async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=REQUEST_TIMEOUT_S) as client:
 
         async def timed(kind: str, method: str, path: str, data: dict | None = None) -> httpx.Response:
@@ -303,7 +270,7 @@ async def peer_flow(base_url: str, user: PeerUser, sms: SmsLog, rec: Recorder) -
                 "auth-password": PEER_PASSWORD,
             },
         )
-        token = await sms.token(user.default_phone, 1)
+        token = await sms.code(user.default_phone, 1)
         page = await timed(
             "login.token",
             "POST",
@@ -325,7 +292,7 @@ async def peer_flow(base_url: str, user: PeerUser, sms: SmsLog, rec: Recorder) -
                 "setup-method": "sms",
             },
         )
-        token = await sms.token(user.backup_phone, 1)
+        token = await sms.code(user.backup_phone, 1)
         page = await timed(
             "phone.validate",
             "POST",
@@ -344,39 +311,9 @@ async def peer_flow(base_url: str, user: PeerUser, sms: SmsLog, rec: Recorder) -
 
 
 async def run_peer_load(
-    base_url: str, users: list[PeerUser], sessions: int, sms: SmsLog, deadline_s: float
+    base_url: str, users: list[PeerUser], sessions: int, sms: CodeLog, deadline_s: float
 ) -> tuple[Recorder, float]:
-    rec = Recorder()
-    queue: asyncio.Queue[PeerUser] = asyncio.Queue()
-    for user in users:
-        queue.put_nowait(user)
+    async def flow(user: PeerUser, rec: Recorder) -> None:
+        await peer_flow(base_url, user, sms, rec)
 
-    async def worker() -> None:
-        while True:
-            try:
-                user = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            start = time.perf_counter()
-            try:
-                await peer_flow(base_url, user, sms, rec)
-                rec.flows_done += 1
-                rec.flow_seconds.append(time.perf_counter() - start)
-            except FlowError as exc:
-                rec.errors.append(str(exc))
-            except Exception as exc:  # noqa: BLE001
-                rec.errors.append(f"peer {type(exc).__name__}: {exc}")
-
-    start = time.perf_counter()
-    tasks = [asyncio.create_task(worker()) for _ in range(sessions)]
-    _, pending = await asyncio.wait(tasks, timeout=deadline_s)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-        rec.errors.append(f"peer phase deadline of {deadline_s:.0f} s passed: {len(pending)} sessions cancelled")
-    return rec, time.perf_counter() - start
-
-
-def python_of(venv_python: Path | None = None) -> Path:
-    return venv_python or Path(sys.executable)
+    return await run_sessions(users, sessions, flow, deadline_s, prefix="peer ")

@@ -1,6 +1,6 @@
 """Child processes of the bench: each in its own process group (so a server and every worker it
-forks stop together), all stopped at exit, whatever happens; free loopback ports; waiting for a
-server to answer within a bound."""
+forks stop together), all stopped at exit, whatever happens; waiting for a server to answer within
+a bound."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import atexit
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,12 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _RUNNING: list[Proc] = []
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Proc:

@@ -80,19 +80,11 @@ def targets(results: dict) -> list[dict]:
     top = str(max(counts)) if counts else None
     if top:
         lat = results["latency_ms"][top]
-        p99 = lat["all_events"]["p99"]
-        light = lat.get("all_events_without_hashing", {}).get("p99")
-        out.append({
-            "target": f"p99 event latency < {TARGET_P99_MS:.0f} ms at {results['target_sessions']} sessions",
-            "measured_at_sessions": int(top),
-            "value": p99,
-            "met": p99 < TARGET_P99_MS and int(top) >= results["target_sessions"],
-            "by": f"{p99 / TARGET_P99_MS:.1f}x the target ({p99 - TARGET_P99_MS:+,.0f} ms)",
-            "note": (
-                f"all events; without the two argon2id kinds: p99 {light:,.1f} ms"
-                + ("" if int(top) >= results["target_sessions"] else f" (quick run: {top} sessions, not {results['target_sessions']})")
-            ),
-        })  # fmt: skip
+        out += _p99_rows("saturated (closed loop: no think time)", lat, int(top), results["target_sessions"])
+        paced = results.get("paced", {})
+        if paced.get("status") == "ran":
+            label = f"paced (human think time x{paced['think_scale']:g})"
+            out += _p99_rows(label, paced["latency_ms"], paced["sessions"], results["target_sessions"])
         errors = results["errors"]["total"]
         out.append({"target": "zero errors", "value": errors, "met": errors == 0, "by": f"{errors} errors", "note": ""})
         ratio = results.get("flows_ratio", {}).get(top)
@@ -118,6 +110,24 @@ def targets(results: dict) -> list[dict]:
     return out
 
 
+def _p99_rows(label: str, table: dict, sessions: int, target_sessions: int) -> list[dict]:
+    """The p99 target, once over every event and once without the argon2id kinds (hashing is
+    measured apart)."""
+    rows = []
+    for key, which in (("all_events", "all events"), ("all_events_without_hashing", "without the argon2id kinds")):
+        p99 = table[key]["p99"]
+        short = sessions < target_sessions
+        rows.append({
+            "target": f"p99 event latency < {TARGET_P99_MS:.0f} ms at {target_sessions} sessions: {label}, {which}",
+            "measured_at_sessions": sessions,
+            "value": p99,
+            "met": p99 < TARGET_P99_MS and not short,
+            "by": f"{p99 / TARGET_P99_MS:.1f}x the target ({p99 - TARGET_P99_MS:+,.{0 if abs(p99 - TARGET_P99_MS) >= 100 else 1}f} ms)",
+            "note": f"measured at {sessions} sessions, not {target_sessions}" if short else "",
+        })  # fmt: skip
+    return rows
+
+
 def markdown(results: dict) -> str:
     r = results
     lines: list[str] = []
@@ -137,7 +147,8 @@ def markdown(results: dict) -> str:
         add(
             "QUICK mode: fewer sessions and flows (session counts "
             + ", ".join(str(c) for c in r["sqlite"]["session_counts"])
-            + "), the cold start borrows this checkout's .venv, and the scale-out run does one session count. "
+            + "), the cold start borrows this checkout's .venv, the scale-out run does one session count, and the "
+            "paced phase runs only when --paced-sessions asks for it. "
             "`make bench` runs the full set (1, 50, 200 sessions)."
         )
     add("")
@@ -149,6 +160,18 @@ def markdown(results: dict) -> str:
         value = t["value"]
         shown = _fmt(value, 2) if isinstance(value, float) else str(value)
         add(f"| {t['target']} | {shown} | {'yes' if t['met'] else '**no**'} | {t['by']}{'; ' + t['note'] if t['note'] else ''} |")
+    add("")
+    paced = r.get("paced", {})
+    add(
+        "Saturated: every session sends its next event as soon as the last one completes, so the worker is "
+        "always busy and the latency is mostly queueing. "
+        + (
+            "Paced: each session pauses like a person between events (see below), closer to what people using the "
+            "pages ask of the server; the pauses are outside every latency."
+            if paced.get("status") == "ran"
+            else f"Paced (sessions that pause like a person between events): skipped, {paced.get('note', 'not run')}."
+        )
+    )
     add("")
     if r.get("limits"):
         add("What limits it:")
@@ -181,6 +204,8 @@ def markdown(results: dict) -> str:
     for kind, what in KINDS.items():
         add(f"- `{kind}`: {what}")
     add("")
+
+    lines += _paced_section(r)
 
     add("## Throughput: completed flows per second, ours vs django-two-factor-auth")
     add("")
@@ -328,6 +353,50 @@ def markdown(results: dict) -> str:
         add(f"- {note}")
     add("")
     return "\n".join(lines)
+
+
+def _paced_section(r: dict) -> list[str]:
+    paced = r.get("paced", {})
+    lines = ["## Paced: sessions with human think time (single worker, SQLite)", ""]
+    if paced.get("status") != "ran":
+        return lines + [f"**Skipped**: {paced.get('note', 'not run')}.", ""]
+    scale = paced["think_scale"]
+    pauses = ", ".join(f"{what} {seconds * scale:g} s" for what, seconds in paced["think_s"].items())
+    lines.append(
+        f"{paced['sessions']} sessions start together and each does one flow, pausing like a person before it "
+        f"opens the tab and before each event it sends ({pauses}: think scale {scale:g}; each pause drawn "
+        "from ±50% around it, seeded). "
+        "A pause ends before the emit: no latency here contains think time."
+    )
+    lines.append("")
+    lat = paced["latency_ms"]
+    lines += ["| event | p50 | p95 | p99 | samples |", "|---|---|---|---|---|"]
+    for kind in [*KINDS, *MARKS, "all_events", "all_events_without_hashing"]:
+        if row := lat.get(kind):
+            label = f"**{kind}**" if kind.startswith("all_") else (f"↳ {kind}" if kind in MARKS else kind)
+            lines.append(f"| {label} | {_fmt(row['p50'])} | {_fmt(row['p95'])} | {_fmt(row['p99'])} | {row['n']} |")
+    lines.append("")
+    verdicts = []
+    for key, which in (("all_events", "every event"), ("all_events_without_hashing", "without the argon2id kinds")):
+        p99 = lat[key]["p99"]
+        verdicts.append(
+            f"{which} {_fmt(p99)} ms, "
+            + (f"under the {TARGET_P99_MS:.0f} ms target" if p99 < TARGET_P99_MS else f"over the {TARGET_P99_MS:.0f} ms target by {p99 - TARGET_P99_MS:,.1f} ms ({p99 / TARGET_P99_MS:.1f}x)")
+        )  # fmt: skip
+    lines.append(f"p99: {'; '.join(verdicts)}.")
+    lines.append("")
+    top = str(max(r["sqlite"]["session_counts"]))
+    closed = r["flows_per_s"].get(top)
+    lines.append(
+        f"{paced['flows']} of {paced['sessions']} flows completed in {_fmt(paced['wall_s'], 1)} s with {paced['errors']} errors; "
+        f"median flow {_fmt(paced['flow_s_p50'], 1)} s, think time included. Backend CPU {_fmt(paced['server_cpu_percent'], 0)}% "
+        f"(1 core = 100%), {_fmt(paced['server_cpu_ms_per_flow'], 0)} ms per flow; machine {_fmt(paced['machine_busy_percent'], 0)}% busy, "
+        f"load average {_fmt(paced['load_avg'], 2)} after. {_fmt(paced['flows_per_s'], 2)} flows/s: the pace of "
+        f"{paced['sessions']} people thinking, not a capacity figure"
+        + (f" (back to back, the same worker completed {_fmt(closed, 2)} flows/s at {top} sessions)." if closed else ".")
+    )  # fmt: skip
+    lines.append("")
+    return lines
 
 
 def chart(results: dict, path: Path) -> None:

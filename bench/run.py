@@ -1,7 +1,8 @@
 """`make bench` / `make bench QUICK=1`: every measurement of issue 5, in one run, then
 bench/results/latest.json, report.md and chart.png.
 
-    .venv/bin/python -m bench.run [--quick] [--no-scaleout] [--no-peer] [--no-startup]
+    .venv/bin/python -m bench.run [--quick] [--no-scaleout] [--no-peer] [--no-startup] [--no-profile]
+        [--paced-sessions N] [--think-scale X] [--out DIR]
 
 Only loopback servers, each started here in its own process group and stopped at the end
 (whatever happens); every phase has a time bound.
@@ -25,13 +26,15 @@ from pathlib import Path
 
 import psutil
 
-from bench import pageweight, procs, report, services, sessions, startup
+import throwaway_servers
+from bench import codes, pageweight, procs, report, sessions, startup
 from bench import peer as peer_module
 from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
+from bench.load import Recorder
 from bench.peer import KINDS as PEER_KINDS
-from bench.peer import PeerServer, PeerUser, SmsLog, run_peer_load
+from bench.peer import PeerServer, PeerUser, run_peer_load
 from bench.profile import Profiler
-from bench.sessions import KINDS, Outbox, User, idle_sessions, phone_number, run_load
+from bench.sessions import KINDS, THINK_S, User, idle_sessions, phone_number, run_load
 
 ROUTES = ["/account/manage-mfa", "/account/add-phone", "/sign-in", "/sign-up", "/"]
 FULL = {
@@ -40,16 +43,22 @@ FULL = {
     "deadline_s": 900,
     "call_timeout_s": 300,
     "scaleout_counts": [1, 50, 200],
+    "paced_sessions": 200,
+    "think_scale": 1.0,
 }
+# QUICK takes about 2 minutes without a paced phase: it runs one only when --paced-sessions asks.
 QUICK = {
     "counts": [1, 10, 50],
     "flows": {1: 2, 10: 10, 50: 50},
     "deadline_s": 150,
     "call_timeout_s": 90,
     "scaleout_counts": [10],
+    "paced_sessions": 0,
+    "think_scale": 0.1,
 }
 TARGET_SESSIONS = 200
 SCALEOUT_WORKERS = 3
+PACED_SEED = 5
 
 
 def log(message: str) -> None:
@@ -151,8 +160,11 @@ def run_ours(
     build: bool,
     memory_sessions: int = 0,
     profile_out: Path | None = None,
+    paced: tuple[int, float] | None = None,
 ) -> dict:
-    """Start the app, then for each session count: create the users, run the flows."""
+    """Start the app, then for each session count: create the users, run the flows back to back.
+    With `paced` (sessions, think scale), last a paced phase: that many sessions, one flow each,
+    with a person's think time between events."""
     service = BenchService(config)
     server = AppServer(config, logs, build=build, name=name)
     out: dict = {"session_counts": counts, "phases": {}, "latencies": {}}
@@ -166,39 +178,87 @@ def run_ours(
             log(f"{name}: memory {out['memory']}")
         serial = 0
         for count in counts:
-            users = []
-            for _ in range(flows[count]):
-                national, e164 = phone_number(serial)
-                users.append(User(service.sign_up(f"{name}-{serial}-{os.urandom(3).hex()}@example.com"), national, e164))
-                serial += 1
+            users = _users(service, name, serial, flows[count])
+            serial += flows[count]
             profiler = None
             if profile_out is not None and count == max(counts):
                 pids = server.worker_pids()
                 profiler = Profiler(pids[0], profile_out) if pids else None
-            phase = Phase(server.worker_pids())
-            log_offset = server.log_size()
-            rec, wall = asyncio.run(
-                run_load(server.url, users, count, Outbox(config.outbox), service.make_stale, deadline_s)
-            )
-            stats = phase.end()
-            stats["server_exceptions"] = server.exceptions_since(log_offset)
+            rec, out["phases"][str(count)] = _load_phase(server, config, service, users, count, deadline_s)
             if profiler is not None:
                 out["profile"] = {**profiler.stop(), "phase": f"{name}, {count} sessions"}
             out["latencies"][str(count)] = rec.latencies
-            out["phases"][str(count)] = {
-                **stats,
-                "flows": rec.flows_done,
-                "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
-                "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
-                "errors": len(rec.errors),
-                "error_messages": rec.errors[:10],
-                "flow_s_p50": round(statistics.median(rec.flow_seconds), 2) if rec.flow_seconds else None,
+            log(f"{name}: {count} sessions: {_one_line(out['phases'][str(count)])}")
+        if paced:
+            count, scale = paced
+            users = _users(service, name, serial, count)
+            rec, phase = _load_phase(server, config, service, users, count, deadline_s, scale)
+            out["paced"] = {
+                "status": "ran",
+                "sessions": count,
+                "think_scale": scale,
+                "think_s": THINK_S,
+                "seed": PACED_SEED,
+                **phase,
+                "latencies": rec.latencies,
             }
-            log(f"{name}: {count} sessions: {rec.flows_done} flows in {wall:.1f} s, {len(rec.errors)} errors, {stats}")
+            log(f"{name}: paced, {count} sessions, think scale {scale}: {_one_line(phase)}")
     finally:
         server.stop()
         service.close()
     return out
+
+
+def _users(service: BenchService, name: str, first: int, count: int) -> list[User]:
+    """`count` new users (a session cookie each), with phone numbers from serial `first` on."""
+    users = []
+    for serial in range(first, first + count):
+        national, e164 = phone_number(serial)
+        users.append(User(service.sign_up(f"{name}-{serial}-{os.urandom(3).hex()}@example.com"), national, e164))
+    return users
+
+
+def _load_phase(
+    server: AppServer,
+    config: AppConfig,
+    service: BenchService,
+    users: list[User],
+    sessions: int,
+    deadline_s: float,
+    think_scale: float = 0.0,
+) -> tuple[Recorder, dict]:
+    phase = Phase(server.worker_pids())
+    log_offset = server.log_size()
+    rec, wall = asyncio.run(
+        run_load(
+            server.url, users, sessions, codes.outbox(config.outbox), service.make_stale, deadline_s,
+            think_scale=think_scale, seed=PACED_SEED,
+        )
+    )  # fmt: skip
+    stats = phase.end()
+    stats["server_exceptions"] = server.exceptions_since(log_offset)
+    return rec, {
+        **_phase_result(rec, wall, stats),
+        "flow_s_p50": round(statistics.median(rec.flow_seconds), 2) if rec.flow_seconds else None,
+    }
+
+
+def _one_line(phase: dict) -> str:
+    return (
+        f"{phase['flows']} flows in {phase['wall_s']} s, {phase['errors']} errors, server CPU "
+        f"{phase['server_cpu_percent']}%, machine busy {phase['machine_busy_percent']}%, load {phase['load_avg']}"
+    )
+
+
+def _phase_result(rec: Recorder, wall: float, stats: dict) -> dict:
+    return {
+        **stats,
+        "flows": rec.flows_done,
+        "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
+        "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
+        "errors": len(rec.errors),
+        "error_messages": rec.errors[:10],
+    }
 
 
 def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], deadline_s: float) -> dict:
@@ -213,55 +273,46 @@ def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], d
     out: dict = {"session_counts": counts, "phases": {}, "latencies": {}}
     try:
         out["start_s"] = round(peer.start(), 2)
-        sms = SmsLog(peer.sms_log)
+        sms = codes.fake_gateway(peer.sms_log)
         offset = 0
         for count in counts:
             batch = users[offset : offset + flows[count]]
             offset += flows[count]
             phase = Phase(peer.worker_pids())
             rec, wall = asyncio.run(run_peer_load(peer.url, batch, count, sms, deadline_s))
-            stats = phase.end()
             out["latencies"][str(count)] = rec.latencies
-            out["phases"][str(count)] = {
-                **stats,
-                "flows": rec.flows_done,
-                "flows_per_s": round(rec.flows_done / wall, 3) if wall else 0,
-                "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
-                "errors": len(rec.errors),
-                "error_messages": rec.errors[:10],
-            }
-            log(f"peer: {count} sessions: {rec.flows_done} flows in {wall:.1f} s, {len(rec.errors)} errors, {stats}")
+            out["phases"][str(count)] = _phase_result(rec, wall, phase.end())
+            log(f"peer: {count} sessions: {_one_line(out['phases'][str(count)])}")
     finally:
         peer.stop()
     return out
 
 
 def run_scaleout(tmp: Path, logs: Path, plan: dict) -> dict:
-    missing = services.missing()
+    missing = throwaway_servers.missing()
     if missing:
         return {
             "status": "skipped",
             "note": f"{' and '.join(missing)} not installed (`apt-get install -y postgresql redis-server`; "
             "make bench installs them unless SCALEOUT=0).",
         }
-    pg, pg_url = services.start_postgres(tmp / "pg", logs)
-    redis_proc, redis_url = services.start_redis(tmp / "redis", logs)
-    try:
+    with (
+        throwaway_servers.postgres(log=logs / "postgres.log", durable=True, timeout=60) as pg_url,
+        throwaway_servers.redis(log=logs / "redis.log") as redis_url,
+    ):
         config = AppConfig(tmp / "scaleout", database_url=pg_url, redis_url=redis_url, workers=SCALEOUT_WORKERS)
         out = run_ours(
             "scaleout", config, logs, plan["scaleout_counts"], plan["flows"], plan["deadline_s"], build=False
         )
-    finally:
-        redis_proc.stop()
-        pg.stop()
     out.update(
         status="ran",
         workers=SCALEOUT_WORKERS,
         note=(
             f"`reflex run --env prod --backend-only` with REFLEX_REDIS_URL (Reflex's Redis state manager) and "
             f"{SCALEOUT_WORKERS} granian workers (GRANIAN_WORKERS), MFA_DATABASE_URL on PostgreSQL "
-            f"{services.postgres_bin().parts[-2]} (synchronous_commit=off, like the SQLite run's synchronous=NORMAL), "
-            "Redis without persistence; both on loopback, started by the bench. Same flows, same client."
+            f"{throwaway_servers.postgres_bin_dir().parts[-2]} (synchronous_commit=off, like the SQLite run's "
+            "synchronous=NORMAL), Redis without persistence; both on loopback, started by the bench. Same flows, "
+            "same client."
         ),
     )
     return out
@@ -382,17 +433,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip django-two-factor-auth")
     parser.add_argument("--no-startup", action="store_true", help="skip the cold/warm start")
     parser.add_argument("--no-profile", action="store_true", help="no py-spy profile")
+    parser.add_argument(
+        "--paced-sessions",
+        type=int,
+        metavar="N",
+        help="sessions of the paced phase (one flow each, with think time): 200 by default, "
+        "none with --quick; 0 skips it",
+    )
+    parser.add_argument(
+        "--think-scale",
+        type=float,
+        metavar="X",
+        help="think time of the paced phase, times the human pauses (2-10 s an event): 1.0 by default, "
+        "0.1 with --quick",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results")
     parser.add_argument("--keep-tmp", action="store_true")
     args = parser.parse_args(argv)
 
     procs.install_signal_handlers()
     plan = QUICK if args.quick else FULL
+    paced_sessions = plan["paced_sessions"] if args.paced_sessions is None else args.paced_sessions
+    think_scale = plan["think_scale"] if args.think_scale is None else args.think_scale
     sessions.CALL_TIMEOUT_S = peer_module.REQUEST_TIMEOUT_S = plan["call_timeout_s"]
     started = time.monotonic()
     load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="mfa-bench-"))
-    os.chmod(tmp, 0o755)  # PostgreSQL's user must reach its data folder inside
     logs = tmp / "logs"
     logs.mkdir()
     log(f"{'QUICK' if args.quick else 'full'} run in {tmp}; load average {load_start}")
@@ -424,8 +490,13 @@ def main(argv: list[str] | None = None) -> int:
             build=build,
             memory_sessions=max(plan["counts"]),
             profile_out=None if args.no_profile else tmp / "profile.txt",
+            paced=(paced_sessions, think_scale) if paced_sessions > 0 and think_scale > 0 else None,
         )
         sqlite["built"] = build
+        results["paced"] = sqlite.pop("paced", None) or {
+            "status": "skipped",
+            "note": _paced_skipped(args, paced_sessions, think_scale),
+        }
         if not build:
             sqlite["page_weight"] = pageweight.measure(ROOT / ".web/build/client", ROUTES)
         results["sqlite"] = sqlite
@@ -473,6 +544,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _paced_skipped(args: argparse.Namespace, sessions: int, think_scale: float) -> str:
+    if args.quick and args.paced_sessions is None:
+        return "QUICK mode takes about 2 minutes without it; `--paced-sessions N` adds one"
+    return f"asked for {sessions} sessions at think scale {think_scale:g}"
+
+
 def compose(results: dict, plan: dict, failed: list[str]) -> None:
     sqlite = results["sqlite"]
     peer = results.get("peer", {})
@@ -494,6 +571,9 @@ def compose(results: dict, plan: dict, failed: list[str]) -> None:
         so["latency_ms"] = {c: report.latency_table(so["latencies"][c], KINDS) for c in so_counts}
         so["flows_per_s"] = {c: so["phases"][c]["flows_per_s"] for c in so_counts}
         del so["latencies"]
+    paced = results["paced"]
+    if paced["status"] == "ran":
+        paced["latency_ms"] = report.latency_table(paced.pop("latencies"), KINDS)
     del sqlite["latencies"]
 
     weight = sqlite.pop("page_weight", {})
@@ -518,7 +598,10 @@ def compose(results: dict, plan: dict, failed: list[str]) -> None:
     if so.get("status") == "ran":
         by_run["scaleout"] = {c: p["errors"] for c, p in so["phases"].items()}
         messages += [m for p in so["phases"].values() for m in p["error_messages"]]
-    ours_total = sum(by_run["sqlite"].values()) + sum(by_run.get("scaleout", {}).values())
+    if paced["status"] == "ran":
+        by_run["paced"] = {str(paced["sessions"]): paced["errors"]}
+        messages += paced["error_messages"]
+    ours_total = sum(sum(by_run[run].values()) for run in ("sqlite", "scaleout", "paced") if run in by_run)
     results["errors"] = {
         "total": ours_total,
         "peer_total": sum(by_run.get("peer", {}).values()),
@@ -533,6 +616,11 @@ def compose(results: dict, plan: dict, failed: list[str]) -> None:
         "another; each flow is a new tab (websocket with a fresh ?token= and the user's HttpOnly session cookie) "
         "for a user created up front with the account service on the app's database (accounts.sign_up with "
         "the app's MFA_SECRET_KEY). N sessions run their flows back to back, no think time.",
+        "Paced phase: on the same single-worker SQLite app after the others, N sessions start together and do "
+        "one flow each, pausing like a person before they open the tab and before each event they send ("
+        + ", ".join(f"{what} {seconds:g} s" for what, seconds in THINK_S.items())
+        + "; times the think scale, each pause drawn from ±50% by an RNG seeded per session). A pause ends before "
+        "the emit, so no latency contains think time; the phase's flows/s is the pace of N people, not a capacity.",
         "Latency: from the emit to the delta that shows the outcome (each event kind has a completion predicate; "
         "chained server-side handlers such as the re-verification dialog and the retried action are inside the "
         "measured span). Percentiles by linear interpolation. flows/s = completed flows / wall time of the phase.",

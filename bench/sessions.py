@@ -9,21 +9,26 @@ Reflex 0.10 no longer marks an update as final, and a handler may yield several 
 further handlers on the server (the re-verification dialog, the retried action). So each event
 kind has a completion predicate over the deltas received since it was sent, and its latency is
 from the emit to the delta that satisfies it: the moment the page shows the outcome.
+
+In a paced phase a session also pauses before each event like a person reading, typing or
+clicking (ThinkTime); the pause ends before the emit, so it is never inside a latency.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
+import random
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import socketio
+
+from bench.codes import CodeLog
+from bench.load import FlowError, Recorder, run_sessions
 
 ROOT = "reflex___state____state"
 SESS = ROOT + ".mfa_app___state___session____session_state"
@@ -58,6 +63,14 @@ MARKS: dict[str, str] = {
 }
 # Kinds whose cost is password or backup-code hashing, slow on purpose.
 HASHING_KINDS = {"reverify.submit_password", "reverify.submit_code"}
+# In a paced phase, what a person does before sending an event, and for how long (s) at think
+# scale 1; each pause is drawn from ±50% around it.
+CLICK = "read and click"
+PHONE = "type the phone number"
+SMS = "read the SMS and type the code"
+PASSWORD = "type the password"
+CODES = "read the backup codes"
+THINK_S: dict[str, float] = {CLICK: 2.0, PHONE: 6.0, SMS: 10.0, PASSWORD: 5.0, CODES: 10.0}
 
 
 def _get(since: dict, substate: str) -> dict:
@@ -96,65 +109,25 @@ MARK_DONE: dict[str, Callable[[dict], bool]] = {
 }
 
 
-class FlowError(Exception):
-    pass
+class ThinkTime:
+    """A person's pauses between events: THINK_S × scale, ±50%, from an RNG seeded per session
+    so that a run's pauses can be repeated."""
 
+    def __init__(self, scale: float, seed: str) -> None:
+        self.scale, self.rng = scale, random.Random(seed)
 
-@dataclass
-class Recorder:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: list[str] = field(default_factory=list)
-    flows_done: int = 0
-    flow_seconds: list[float] = field(default_factory=list)
-
-    def add(self, kind: str, ms: float) -> None:
-        self.latencies[kind].append(ms)
-
-
-class Outbox:
-    """Reads the app's outbox file as it grows: the latest 6-digit code sent to each number."""
-
-    CODE = re.compile(r"#(\d{6})$")
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.offset = path, 0
-        self.codes: dict[str, list[str]] = defaultdict(list)
-
-    def _read_new(self) -> None:
-        if not self.path.exists():
-            return
-        with self.path.open("rb") as f:
-            f.seek(self.offset)
-            chunk = f.read()
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return
-        self.offset += end + 1
-        for line in chunk[: end + 1].splitlines():
-            if not line.strip():
-                continue
-            message = json.loads(line)
-            found = self.CODE.search(message["body"])
-            if found:
-                self.codes[message["to"]].append(found.group(1))
-
-    async def code(self, to: str, nth: int, timeout: float = 10.0) -> str:
-        """The `nth` (1-based) code sent to `to`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self._read_new()
-            if len(self.codes[to]) >= nth:
-                return self.codes[to][nth - 1]
-            if time.monotonic() > deadline:
-                raise FlowError(f"no code #{nth} for {to} in the outbox")
-            await asyncio.sleep(0.01)
+    async def pause(self, what: str) -> None:
+        await asyncio.sleep(THINK_S[what] * self.scale * self.rng.uniform(0.5, 1.5))
 
 
 class Client:
-    """One browser tab: a socket.io connection and the merged state it has been sent."""
+    """One browser tab: a socket.io connection and the merged state it has been sent. With a
+    ThinkTime, it pauses before each event that names what the person does first."""
 
-    def __init__(self, base_url: str, cookie: str | None, recorder: Recorder) -> None:
-        self.base_url, self.cookie, self.rec = base_url, cookie, recorder
+    def __init__(
+        self, base_url: str, cookie: str | None, recorder: Recorder, think: ThinkTime | None = None
+    ) -> None:
+        self.base_url, self.cookie, self.rec, self.think = base_url, cookie, recorder, think
         self.sio = socketio.AsyncClient(reconnection=False)
         self.state: dict[str, dict] = defaultdict(dict)
         self.since: dict[str, dict] = {}
@@ -181,6 +154,10 @@ class Client:
             if not future.done() and predicate(self.since):
                 future.set_result(now)
 
+    async def pause(self, what: str) -> None:
+        if self.think is not None:
+            await self.think.pause(what)
+
     async def connect(self, timeout: float = 30.0) -> float:
         headers = {"Cookie": f"mfa_session={self.cookie}"} if self.cookie else {}
         start = time.perf_counter()
@@ -194,8 +171,13 @@ class Client:
         )
         return (time.perf_counter() - start) * 1000
 
-    async def call(self, kind: str, handler: str, payload: dict, path: str, marks: tuple[str, ...] = ()) -> float:
-        """Send one event; its latency (ms) to the delta that completes it."""
+    async def call(
+        self, kind: str, handler: str, payload: dict, path: str, marks: tuple[str, ...] = (), pause: str = ""
+    ) -> float:
+        """Send one event (after the person's `pause`, if any); its latency (ms) from the emit to
+        the delta that completes it."""
+        if pause:
+            await self.pause(pause)
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
         self.since = {}
@@ -259,28 +241,34 @@ def _expect(condition: bool, what: str) -> None:
         raise FlowError(what)
 
 
-async def run_flow(base_url: str, user: User, outbox: Outbox, rec: Recorder, make_stale) -> None:
+async def run_flow(
+    base_url: str, user: User, outbox: CodeLog, rec: Recorder, make_stale, think: ThinkTime | None
+) -> None:
     """Open the manage page, add a phone and verify it with the code from the outbox, use it for
-    MFA (re-verifying with the password), generate backup codes (re-verifying with an SMS code)."""
-    client = Client(base_url, user.token, rec)
+    MFA (re-verifying with the password), generate backup codes (re-verifying with an SMS code).
+    The page connects, hydrates and loads by itself; the person acts before every other event."""
+    client = Client(base_url, user.token, rec, think)
     try:
+        await client.pause(CLICK)
         rec.add("connect", await client.connect())
         await client.call("hydrate", f"{ROOT}.hydrate", {}, MANAGE_PATH)
         await client.call("manage.load", f"{MAN}.load", {}, MANAGE_PATH)
-        await client.call("add_phone.load", f"{ADD}.load", {}, ADD_PATH)
-        await client.call("add_phone.set_number", f"{ADD}.set_number", {"value": user.national}, ADD_PATH)
-        await client.call("add_phone.submit_number", f"{ADD}.submit_number", {}, ADD_PATH)
+        await client.call("add_phone.load", f"{ADD}.load", {}, ADD_PATH, pause=CLICK)
+        await client.call("add_phone.set_number", f"{ADD}.set_number", {"value": user.national}, ADD_PATH, pause=PHONE)
+        await client.call("add_phone.submit_number", f"{ADD}.submit_number", {}, ADD_PATH, pause=CLICK)
         _expect(client.state[ADD].get("step") == "verify", "submit_number: not on the verify step")
         code = await outbox.code(user.e164, 1)
-        await client.call("add_phone.verify", f"{ADD}.verify", {"form_data": {"code": code}}, ADD_PATH)
+        await client.call("add_phone.verify", f"{ADD}.verify", {"form_data": {"code": code}}, ADD_PATH, pause=SMS)
         _expect(client.state[ADD].get("step") == "done", "verify: phone not added")
-        await client.call("manage.load", f"{MAN}.load", {}, MANAGE_PATH)
+        await client.call("manage.load", f"{MAN}.load", {}, MANAGE_PATH, pause=CLICK)
         phones = client.state[MAN].get("available_phones") or []
         _expect(len(phones) == 1, f"manage page lists {len(phones)} available phones, not 1")
         phone_id = phones[0]["id"]
 
         await asyncio.to_thread(make_stale, user.token)
-        await client.call("manage.use_for_mfa", f"{MAN}.use_for_mfa", {"phone_id": phone_id}, MANAGE_PATH)
+        await client.call(
+            "manage.use_for_mfa", f"{MAN}.use_for_mfa", {"phone_id": phone_id}, MANAGE_PATH, pause=CLICK
+        )
         _expect(client.state[REV].get("needs_password") is True, "use_for_mfa: no password re-verification asked")
         await client.call(
             "reverify.submit_password",
@@ -288,10 +276,13 @@ async def run_flow(base_url: str, user: User, outbox: Outbox, rec: Recorder, mak
             {"form_data": {"secret": _password()}},
             MANAGE_PATH,
             marks=("reverify.password_checked",),
+            pause=PASSWORD,
         )
         _expect(client.state[MAN].get("two_factor_enabled") is True, "use_for_mfa: MFA not on")
 
-        await client.call("manage.generate_backup_codes", f"{MAN}.generate_backup_codes", {}, MANAGE_PATH)
+        await client.call(
+            "manage.generate_backup_codes", f"{MAN}.generate_backup_codes", {}, MANAGE_PATH, pause=CLICK
+        )
         _expect(bool(client.state[REV].get("sent_to")), "generate_backup_codes: no re-verification code sent")
         code = await outbox.code(user.e164, 2)
         await client.call(
@@ -300,10 +291,11 @@ async def run_flow(base_url: str, user: User, outbox: Outbox, rec: Recorder, mak
             {"form_data": {"secret": code}},
             MANAGE_PATH,
             marks=("reverify.code_checked",),
+            pause=SMS,
         )
         codes = client.state[MAN].get("generated_codes") or []
         _expect(len(codes) == 10, f"generate_backup_codes: {len(codes)} codes, not 10")
-        await client.call("manage.done", f"{MAN}.done", {}, MANAGE_PATH)
+        await client.call("manage.done", f"{MAN}.done", {}, MANAGE_PATH, pause=CODES)
     finally:
         await client.close()
 
@@ -318,43 +310,21 @@ async def run_load(
     base_url: str,
     users: list[User],
     sessions: int,
-    outbox: Outbox,
+    outbox: CodeLog,
     make_stale,
     deadline_s: float,
+    think_scale: float = 0.0,
+    seed: int = 0,
 ) -> tuple[Recorder, float]:
-    """`sessions` concurrent sessions, each doing its share of `users`' flows back to back (a
-    new tab and user per flow). Returns the recorder and the wall time from the first emit to
-    the last flow's end."""
-    rec = Recorder()
-    queue: asyncio.Queue[User] = asyncio.Queue()
-    for user in users:
-        queue.put_nowait(user)
+    """`sessions` concurrent sessions, each doing its share of `users`' flows (a new tab and user
+    per flow): back to back, or with a person's think time (THINK_S × `think_scale`) before each
+    event. Returns the recorder and the wall time of the phase."""
 
-    async def worker() -> None:
-        while True:
-            try:
-                user = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            start = time.perf_counter()
-            try:
-                await run_flow(base_url, user, outbox, rec, make_stale)
-                rec.flows_done += 1
-                rec.flow_seconds.append(time.perf_counter() - start)
-            except FlowError as exc:
-                rec.errors.append(str(exc))
-            except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
-                rec.errors.append(f"{type(exc).__name__}: {exc}")
+    async def flow(user: User, rec: Recorder) -> None:
+        think = ThinkTime(think_scale, f"{seed}:{user.e164}") if think_scale > 0 else None
+        await run_flow(base_url, user, outbox, rec, make_stale, think)
 
-    start = time.perf_counter()
-    tasks = [asyncio.create_task(worker()) for _ in range(sessions)]
-    done, pending = await asyncio.wait(tasks, timeout=deadline_s)
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-        rec.errors.append(f"phase deadline of {deadline_s:.0f} s passed: {len(pending)} sessions cancelled")
-    return rec, time.perf_counter() - start
+    return await run_sessions(users, sessions, flow, deadline_s)
 
 
 async def idle_sessions(base_url: str, count: int, rss: Callable[[], int], settle_s: float = 1.5) -> dict:

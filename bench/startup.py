@@ -22,7 +22,8 @@ from pathlib import Path
 import psutil
 
 from bench.app_server import ROOT, tool_env
-from bench.procs import Proc, free_port, http_status, wait_until
+from bench.procs import Proc, http_status, wait_until
+from throwaway_servers import free_port
 
 
 def _clean_env() -> dict[str, str]:

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+import throwaway_servers
 from mfa_app import accounts
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import Hashing
 from mfa_app.settings import Settings
 from mfa_app.sms.outbox import OutboxSender
 from mfa_app.store.db import make_engine
-from tests import services
 from tests.databases import PostgresDatabases, SqliteDatabases
 
 PASSWORD = "correct horse battery"
@@ -110,7 +110,7 @@ def database_server(request: pytest.FixtureRequest) -> Iterator[SqliteDatabases 
         if request.config.getoption("--db") == "sqlite":
             databases = SqliteDatabases()
         else:
-            server_url = os.environ.get("MFA_TEST_POSTGRES_URL") or stack.enter_context(services.postgres())
+            server_url = os.environ.get("MFA_TEST_POSTGRES_URL") or stack.enter_context(throwaway_servers.postgres())
             databases = PostgresDatabases(server_url)
         stack.callback(databases.close)
         yield databases
@@ -122,7 +122,7 @@ def redis_url() -> Iterator[str]:
     if os.environ.get("MFA_TEST_REDIS_URL"):
         yield os.environ["MFA_TEST_REDIS_URL"]
         return
-    with services.redis() as url:
+    with throwaway_servers.redis() as url:
         yield url
 
 

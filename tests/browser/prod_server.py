@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.services import free_port
+from throwaway_servers import free_port, stop_group
 
 BUILD_AND_START_TIMEOUT_S = 300.0  # a cold production build of the frontend is most of it
 
@@ -132,7 +132,7 @@ def serve(
         _wait_until_served(url, process, log, page=not backend_only)
         yield Server(url, port, secret_key, process)
     finally:
-        _stop_group(process)
+        stop_group(process, signal.SIGTERM, signal.SIGKILL, grace=20.0)  # Granian stops its workers
 
 
 def _wait_until_served(url: str, process: subprocess.Popen, log: Path, *, page: bool) -> None:
@@ -156,18 +156,3 @@ def _answers(url: str) -> bool:
 
 def _tail(log: Path, lines: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's process group (Granian stops its workers), SIGKILL if it lingers."""
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    # Whatever is left of the group (a worker that outlived its supervisor).
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
