@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     default_region: str = "US"
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600
-    # Threads for argon2id (password checks, backup codes) per backend worker; 0 = cores - 1.
+    # Threads for argon2id (password checks, backup codes) per backend worker; 0 = one per core.
     hashing_threads: int = Field(0, ge=0)
 
     twilio_account_sid: str = Field("", validation_alias="TWILIO_ACCOUNT_SID")

@@ -2,7 +2,7 @@
 re-verification, lockout and sending limits. Plain Python, no Reflex."""
 
 from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
-from mfa_app.accounts.backup_codes import create_backup_codes
+from mfa_app.accounts.backup_codes import check_backup_codes_allowed, create_backup_codes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.factory import build_context
@@ -33,6 +33,7 @@ __all__ = [
     "attempt_second_factor",
     "attempt_verification",
     "build_context",
+    "check_backup_codes_allowed",
     "count_backup_codes",
     "create_backup_codes",
     "create_phone",

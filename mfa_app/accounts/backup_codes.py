@@ -21,23 +21,28 @@ T = TypeVar("T")
 CODES_PER_SET = 10
 
 
-def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
-    def authorise(db: Session) -> str:
-        session, user = signed_in(ctx, db, token)
-        require_step_up(ctx, db, session)
-        if not has_mfa(db, user.id):
-            raise AccountError(
-                "backup_codes_not_available", "Turn on MFA with a phone number before generating backup codes."
-            )
-        return user.id
+def _authorise(ctx: AccountContext, db: Session, token: str) -> str:
+    session, user = signed_in(ctx, db, token)
+    require_step_up(ctx, db, session)
+    if not has_mfa(db, user.id):
+        raise AccountError("backup_codes_not_available", "Turn on MFA with a phone number before generating backup codes.")
+    return user.id
 
+
+def check_backup_codes_allowed(ctx: AccountContext, token: str) -> None:
+    """Refuse, with create_backup_codes' own errors, what it would refuse, without its hashing:
+    a caller can check this cheaply before waiting for a hashing thread."""
     with ctx.read() as db:
-        authorise(db)  # refuse before spending time on hashing
+        _authorise(ctx, db, token)
+
+
+def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
+    check_backup_codes_allowed(ctx, token)  # refuse before spending time on hashing
     codes = [backup_code(ctx.rng) for _ in range(CODES_PER_SET)]
     hashes = [ctx.hashing.hash_backup_code(code) for code in codes]
 
     def work(db: Session) -> None:
-        user_id = authorise(db)
+        user_id = _authorise(ctx, db, token)
         db.execute(sa.delete(BackupCodeRow).where(BackupCodeRow.user_id == user_id))
         for code_hash in hashes:
             db.add(BackupCodeRow(id=new_id("bkc"), user_id=user_id, code_hash=code_hash, created_at=ctx.now()))

@@ -94,18 +94,28 @@ class ManageMfaState(SessionState):
         ]
 
     async def _act(
-        self, busy: str, retry: tuple[str, list], fn, *args, on_success: Callable[[Any], None], hashing: bool = False
+        self,
+        busy: str,
+        retry: tuple[str, list],
+        fn,
+        *args,
+        on_success: Callable[[Any], None],
+        light_check: Callable | None = None,
     ):
         """Run one sensitive action, for background handlers: busy while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), and say
-        what happened."""
+        what happened. With `light_check` (a service call that refuses what `fn` would, cheaply),
+        `fn` makes argon2id hashes: the check runs first, so a refusal (re-verify!) does not
+        wait in line for a hashing thread."""
         async with self:
             if self.busy:
                 return
             self.busy, self.error, self.notice = busy, "", ""
         done, result, error, reverify = False, None, "", None
         try:
-            result = await call_sensitive(self, *retry, fn, *args, hashing=hashing)
+            if light_check is not None:
+                await call_sensitive(self, *retry, light_check)
+            result = await call_sensitive(self, *retry, fn, *args, hashing=light_check is not None)
             done = True
         except NeedsReverification as needed:
             reverify = needed.event
@@ -187,7 +197,7 @@ class ManageMfaState(SessionState):
             ("manage.generate_backup_codes", []),
             accounts.create_backup_codes,
             on_success=show,
-            hashing=True,
+            light_check=accounts.check_backup_codes_allowed,
         ):
             yield update
 

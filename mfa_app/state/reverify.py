@@ -107,7 +107,9 @@ class ReverifyState(SessionState):
             method = self.method
         verified, error = False, ""
         try:
-            await self._call_hashing(accounts.reverify, method, str(form_data.get("secret", "")))
+            # A password or backup code is checked against argon2id hashes, an SMS code by HMAC.
+            call = self._call if method == "phone_code" else self._call_hashing
+            await call(accounts.reverify, method, str(form_data.get("secret", "")))
             verified = True
         except accounts.AccountError as exc:
             error = exc.message
