@@ -9,15 +9,18 @@ Reflex's Redis state manager and several backend workers (see tests/browser/conf
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import os
 import re
 import secrets
 import signal
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from argon2 import PasswordHasher
@@ -30,6 +33,8 @@ from mfa_app.settings import Settings
 from mfa_app.sms.outbox import OutboxSender
 from mfa_app.store.db import make_engine
 from tests.databases import PostgresDatabases, SqliteDatabases
+
+T = TypeVar("T")
 
 PASSWORD = "correct horse battery"
 
@@ -64,6 +69,13 @@ class SignedIn:
 def fast_hashing() -> Hashing:
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     return Hashing(passwords=cheap, backup_codes=cheap)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+    """asyncio.run() in a thread of its own: in the full suite, Playwright's sync API keeps an
+    event loop running in the main thread, where asyncio.run() refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=timeout)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from mfa_app.settings import Settings
 from mfa_app.state import service
+from tests.conftest import run_async
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_hashing_runs_in_its_own_threads_at_a_lower_priority(pool_with):
     def where() -> tuple[str, int]:
         return threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
-    name, niceness = asyncio.run(service.run_hashing(where))
+    name, niceness = run_async(service.run_hashing(where))
     assert name.startswith("argon2id")
     assert niceness == os.getpriority(os.PRIO_PROCESS, 0) + service.HASHING_NICENESS
 
@@ -62,4 +63,4 @@ def test_a_light_call_runs_while_every_hashing_thread_is_busy(pool_with):
             release.set()
             await asyncio.gather(*hashing)
 
-    assert asyncio.run(scenario()) == "light call done"
+    assert run_async(scenario()) == "light call done"

@@ -8,8 +8,6 @@ running its handlers on a state instance against a real service."""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import dataclasses
 import json
 import re
@@ -28,7 +26,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.models import BackupCodes, SignInResult
 from mfa_app.settings import Settings
-from tests.conftest import FakeClock, Outbox, enable_mfa, reverify_with_sms, sign_up
+from tests.conftest import FakeClock, Outbox, enable_mfa, reverify_with_sms, run_async, sign_up
 
 # A public var (or any field of its type) with one of these in its name could hold a secret.
 SECRET_NAME = re.compile(
@@ -208,11 +206,7 @@ def run(state, handler: str, *args) -> None:
         elif hasattr(result, "__await__"):
             await result
 
-    call = getattr(type(state), handler).fn(state, *args)
-    # In a thread of its own: in the full suite, Playwright's sync API keeps an event loop
-    # running in the main thread, where asyncio.run() refuses to start.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, drive(call)).result(timeout=30)
+    run_async(drive(getattr(type(state), handler).fn(state, *args)), timeout=30)
 
 
 def page_sees(root) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from mfa_app import accounts
+from mfa_app.state import second_factor
 from mfa_app.state.session import SessionState
 
 # Actions the dialog may finish, by name: filled in by the states that own them.
@@ -73,21 +74,7 @@ class ReverifyState(SessionState):
 
     @rx.event(background=True)
     async def send_code(self, phone_id: str):
-        async with self:
-            if self.sending:
-                return
-            self.sending, self.error, self.method = True, "", "phone_code"
-        error, sent_to = "", ""
-        try:
-            await self._call(accounts.prepare_reverification, phone_id)
-            sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.sending, self.error = False, error
-                if sent_to:
-                    self.sent_to = sent_to
+        await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id))
 
     @rx.event
     def use_backup_code(self):

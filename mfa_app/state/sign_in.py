@@ -10,6 +10,7 @@ import reflex as rx
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
+from mfa_app.state import second_factor
 from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, hand_off_session
 
@@ -92,22 +93,10 @@ class SignInState(SessionState):
 
     @rx.event(background=True)
     async def send_code(self, phone_id: str):
-        async with self:
-            if self.sending:
-                return
-            self.sending, self.error, self.method = True, "", "phone_code"
-            token = self._pending_token
-        error, sent_to = "", ""
-        try:
-            await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
-            sent_to = next((p.masked for p in self.phones if p.id == phone_id), "")
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.sending, self.error = False, error
-                if sent_to:
-                    self.sent_to = sent_to
+        def send():
+            return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token, phone_id)
+
+        await second_factor.send_code(self, phone_id, send)
 
     @rx.event
     def use_backup_code(self):
