@@ -357,8 +357,10 @@ def limits(results: dict) -> list[str]:
         f"while the machine was {phase['machine_busy_percent']:.0f}% busy (load average {phase['load_avg']:.1f} on "
         f"{results['machine']['cpus']} cores). The slowest kinds at p99: "
         + ", ".join(f"`{k}` {v:,.0f} ms" for k, v in heavy)
-        + f"; without the two argon2id kinds the p99 of all events is {lat['all_events_without_hashing']['p99']:,.0f} ms, "
-        "because every event of a session waits in the same queue as the hashing of other sessions' events."
+        + f"; without the two argon2id kinds the p99 of all events is {lat['all_events_without_hashing']['p99']:,.0f} ms: "
+        "argon2id runs in its own pool at a lower CPU priority, so light events don't wait behind hashing, but they "
+        "still queue behind each other on the worker's one event loop (Reflex's event processing, state "
+        "serialisation and socket.io all run there)."
     )
     if prof.get("categories"):
         notes.append(
@@ -376,11 +378,10 @@ def limits(results: dict) -> list[str]:
     if retry_top is not None:
         notes.append(
             f"Queueing: the retried use_for_mfa after a password re-verification (one short database transaction) "
-            f"took about {retry_one:,.0f} ms at {counts[0]} session and {retry_top:,.0f} ms (p50) at {top}. Every "
-            "service call, light or argon2id-heavy, goes through asyncio.to_thread, whose default pool has "
-            f"min(32, cores + 4) = {min(32, (os.cpu_count() or 1) + 4)} threads here: when other sessions' hashing "
-            "holds them, light events wait in line. A separate, bounded pool (or process pool) for argon2id would "
-            "keep light events fast; it would not add throughput."
+            f"took about {retry_one:,.0f} ms at {counts[0]} session and {retry_top:,.0f} ms (p50) at {top}. Light "
+            "service calls run in asyncio's default thread pool; argon2id calls in a pool of their own (one thread "
+            "per core, nice 10, mfa_app/state/service.py), so other sessions' hashing holds neither the light "
+            "calls' threads nor, while they need it, a core. It does not add throughput."
         )
     h = results.get("hashing_ms", {})
     ours_cpu = phase.get("server_cpu_ms_per_flow")
@@ -403,6 +404,18 @@ def limits(results: dict) -> list[str]:
             + "with both sides CPU-bound the ratio is about the peer's CPU per flow over ours, so 4x would need our "
             "flow to cost a quarter of the peer's CPU: impossible while one flow hashes ten backup codes with argon2id."
         )
+    paced = results.get("paced", {})
+    if paced.get("status") == "ran":
+        pl = paced["latency_ms"]
+        notes.append(
+            f"Paced, {paced['sessions']} sessions starting together: the people reach the password and the backup-code "
+            f"steps at about the same time, and argon2id then needs more CPU than the machine has (server "
+            f"{paced['server_cpu_percent']:.0f}% CPU, {paced['flows_per_s']:.2f} flows/s against "
+            f"{results['flows_per_s'][top]:.2f} flows/s back to back): the two argon2id kinds wait in the hashing "
+            f"pool's queue (p50 {pl['reverify.submit_password']['p50']:,.0f} and {pl['reverify.submit_code']['p50']:,.0f} ms). "
+            f"The other events, p99 {pl['all_events_without_hashing']['p99']:,.0f} ms, queue on the one event loop "
+            "behind the burst of 200 connects, hydrates and page loads at the start."
+        )
     so = results.get("scaleout", {})
     for count, phase in so.get("phases", {}).items():
         exc = phase.get("server_exceptions") or {}
@@ -412,8 +425,9 @@ def limits(results: dict) -> list[str]:
                 f"Scale-out errors at {count} sessions: {phase['errors']} failed flows; the app logged "
                 f"{exc.get('count', 0)} backend exceptions ({types or 'none'}). A SerializationFailure is PostgreSQL "
                 "refusing a SERIALIZABLE write transaction that conflicted with a concurrent one; store.db.writing "
-                "retries it up to 8 times with a 5-35 ms backoff, and under this load that was not enough: the page then "
-                "shows Reflex's error toast and the action must be repeated."
+                "retries it up to 20 times with a randomised backoff growing to 200 ms, and under this load that was "
+                "not enough: the page then shows Reflex's error toast and the action must be repeated. "
+                "LockExpiredError is Reflex's Redis state lock (10 s) expiring under a handler."
             )
     w = results.get("page_weight", {}).get("/account/manage-mfa")
     if w:
