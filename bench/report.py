@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from bench import write_contention
 from bench.peer import KINDS as PEER_KINDS
 from bench.sessions import HASHING_KINDS, KINDS, MARKS
 
@@ -323,6 +324,16 @@ def markdown(results: dict) -> str:
             add(f"| {name} | {_fmt(value['wall_ms'], 1)} | {_fmt(value['cpu_ms'], 1)} |")
         add("")
         add("argon2id on purpose: passwords with argon2-cffi's defaults (t=3, 64 MiB, p=4), backup codes lighter (t=2, 19 MiB, p=1), each code hashed on its own. A flow does one password check and ten backup-code hashes.")
+        add("")
+
+    contention = r.get("scaleout", {}).get("write_contention")
+    if contention:
+        add("## Write transactions at once per worker, on PostgreSQL (`MFA_DB_WRITERS`, default 2)")
+        add("")
+        add(f"`python -m bench.write_contention`, on the scale-out run's PostgreSQL: {write_contention.table(contention)[0]}.")
+        add("Each retry is a serialization conflict between different accounts (PostgreSQL tracks reads by index page); a transaction fails after 20 attempts.")
+        add("")
+        lines.extend(write_contention.table(contention)[2:])
         add("")
 
     prof = r.get("profile", {})

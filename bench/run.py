@@ -27,7 +27,7 @@ from pathlib import Path
 import psutil
 
 import throwaway_servers
-from bench import codes, pageweight, procs, report, sessions, startup
+from bench import codes, pageweight, procs, report, sessions, startup, write_contention
 from bench import peer as peer_module
 from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
 from bench.load import Recorder
@@ -45,6 +45,7 @@ FULL = {
     "scaleout_counts": [1, 50, 200],
     "paced_sessions": 200,
     "think_scale": 1.0,
+    "write_contention": True,
 }
 # QUICK takes about 2 minutes without a paced phase: it runs one only when --paced-sessions asks.
 QUICK = {
@@ -55,6 +56,7 @@ QUICK = {
     "scaleout_counts": [10],
     "paced_sessions": 0,
     "think_scale": 0.1,
+    "write_contention": False,
 }
 TARGET_SESSIONS = 200
 SCALEOUT_WORKERS = 3
@@ -300,6 +302,10 @@ def run_scaleout(tmp: Path, logs: Path, plan: dict) -> dict:
         throwaway_servers.postgres(log=logs / "postgres.log", durable=True, timeout=60) as pg_url,
         throwaway_servers.redis(log=logs / "redis.log") as redis_url,
     ):
+        contention = None
+        if plan["write_contention"]:
+            log("scale-out: write transactions at once per worker, side by side")
+            contention = write_contention.measure(pg_url, [40, 8, 2, 1])
         config = AppConfig(tmp / "scaleout", database_url=pg_url, redis_url=redis_url, workers=SCALEOUT_WORKERS)
         out = run_ours(
             "scaleout", config, logs, plan["scaleout_counts"], plan["flows"], plan["deadline_s"], build=False
@@ -307,6 +313,7 @@ def run_scaleout(tmp: Path, logs: Path, plan: dict) -> dict:
     out.update(
         status="ran",
         workers=SCALEOUT_WORKERS,
+        write_contention=contention,
         note=(
             f"`reflex run --env prod --backend-only` with REFLEX_REDIS_URL (Reflex's Redis state manager) and "
             f"{SCALEOUT_WORKERS} granian workers (GRANIAN_WORKERS), MFA_DATABASE_URL on PostgreSQL "

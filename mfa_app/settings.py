@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".data")
     database_url: str = "sqlite:///.data/mfa.db"
+    # Write transactions at once per backend worker (mfa_app/store/db.py says why so few).
+    db_writers: int = Field(2, ge=1)
     secret_key: str = Field("", repr=False)
 
     sms_provider: Literal["outbox", "twilio", "webhook"] = "outbox"

@@ -1,5 +1,6 @@
-"""The store: data survives closing and reopening the database, migrations can run again, and the
-secret key file is created once, privately, and agreed on by concurrent first callers."""
+"""The store: data survives closing and reopening the database, migrations can run again, write
+transactions wait for one of the engine's writer slots, and the secret key file is created once,
+privately, and agreed on by concurrent first callers."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import multiprocessing
 import os
 import stat
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import replace
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
 from mfa_app import accounts
+from mfa_app.accounts.factory import build_context
 from mfa_app.settings import Settings
+from mfa_app.store import db as store
 from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import alembic_config, upgrade
 from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
@@ -165,6 +170,54 @@ def test_processes_opening_a_new_sqlite_file_at_once_all_connect(tmp_path):
             if process.is_alive():
                 process.kill()
     assert [o for o in outcomes if o != "ok"] == []
+
+
+# --- writer slots --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _no_database(engine):
+    """A stand-in for the serializable transaction: lets transactions overlap on any database
+    (SQLite's BEGIN IMMEDIATE would serialize them itself and hide the slots)."""
+    yield sa.orm.Session()
+
+
+def most_transactions_at_once(engine, transactions: int = 8) -> int:
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def work(_db) -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+
+    threads = [threading.Thread(target=store.writing, args=(engine, work)) for _ in range(transactions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert running == 0
+    return most
+
+
+def test_at_most_the_engines_writers_run_write_transactions_at_once(monkeypatch, tmp_path):
+    # More at once only adds serialization conflicts on PostgreSQL (bench/write_contention.py).
+    monkeypatch.setattr(store, "_serializable_session", _no_database)
+    engine = make_engine(f"sqlite:///{tmp_path}/slots.db")
+
+    assert most_transactions_at_once(engine) == store.DEFAULT_WRITERS == 2
+
+
+def test_mfa_db_writers_sets_the_apps_writer_slots(monkeypatch, settings):
+    monkeypatch.setattr(store, "_serializable_session", _no_database)
+    ctx = build_context(settings.model_copy(update={"db_writers": 3}))
+
+    assert most_transactions_at_once(ctx.engine) == 3
+    ctx.engine.dispose()
 
 
 # --- the secret key file -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from mfa_app.store.migrate import upgrade
 
 
 def build_context(settings: Settings) -> AccountContext:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, writers=settings.db_writers)
     upgrade(engine)
     return AccountContext(
         engine=engine,

@@ -9,9 +9,12 @@ correct when two requests race, on one worker or on many.
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 T = TypeVar("T")
+log = logging.getLogger("mfa_app.store")
 
 _RETRYABLE_PGCODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 # Retries are cheap and conflicts come in bursts (a dozen requests on one account's row, across
@@ -32,11 +36,19 @@ _MAX_ATTEMPTS = 20
 _BACKOFF_BASE_S = 0.004
 _BACKOFF_CAP_S = 0.2
 
+# Write transactions at once per process (a backend worker). One process runs Python on one core
+# at a time, so more concurrent transactions add no speed, only conflicts: on PostgreSQL two
+# transactions that read and insert on the same index page (all of them, while tables are small)
+# are a serialization failure and a retry. bench/write_contention.py measures it.
+DEFAULT_WRITERS = 2
+_writer_slots: weakref.WeakKeyDictionary[Engine, threading.BoundedSemaphore] = weakref.WeakKeyDictionary()
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return sa.create_engine(url, pool_pre_ping=True)
+
+def make_engine(url: str, *, writers: int = DEFAULT_WRITERS) -> Engine:
+    """An engine whose `writing()` transactions run at most `writers` at once in this process."""
+    engine = _sqlite_engine(url) if url.startswith("sqlite") else sa.create_engine(url, pool_pre_ping=True)
+    _writer_slots[engine] = threading.BoundedSemaphore(writers)
+    return engine
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -86,16 +98,19 @@ def reading(engine: Engine) -> Iterator[Session]:
 
 def writing(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run `work(db)` in one serializable transaction, committed at the end, retried whole when
-    PostgreSQL reports a serialization conflict. `work` must have no side effect outside the db."""
+    PostgreSQL reports a serialization conflict. `work` must have no side effect outside the db.
+    It waits for one of the engine's writer slots, which it does not hold while backing off."""
     for attempt in itertools.count(1):
         try:
-            with _serializable_session(engine) as db:
+            with _writer_slots[engine], _serializable_session(engine) as db:
                 result = work(db)
                 db.commit()
                 return result
         except DBAPIError as exc:
-            if attempt == _MAX_ATTEMPTS or getattr(exc.orig, "pgcode", None) not in _RETRYABLE_PGCODES:
+            pgcode = getattr(exc.orig, "pgcode", None)
+            if attempt == _MAX_ATTEMPTS or pgcode not in _RETRYABLE_PGCODES:
                 raise
+            log.debug("write conflict %s on attempt %d, retrying", pgcode, attempt)
             time.sleep(random.uniform(0, min(_BACKOFF_CAP_S, _BACKOFF_BASE_S * 2**attempt)))
 
 
