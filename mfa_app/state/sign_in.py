@@ -25,20 +25,25 @@ async def _with_credentials(
     state: SignUpState | SignInState, fn: Callable[..., SignInResult], form_data: dict
 ) -> SignInResult | None:
     """Call sign_up or sign_in (background handlers) with the form's email address and password;
-    None when already busy, or when the service refuses (the reason shown)."""
+    None when already busy, or when the service refuses (the reason shown). On success `busy`
+    stays on: the caller hands the session off or shows the next step in the same update, so
+    the form never looks ready in between."""
     async with state:
         if state.busy:
             return None
         state.busy, state.error = True, ""
-    error = ""
+    succeeded, error = False, ""
     try:
-        return await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
+        result = await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
+        succeeded = True
+        return result
     except accounts.AccountError as exc:
         error = exc.message
         return None
     finally:
-        async with state:
-            state.busy, state.error = False, error
+        if not succeeded:
+            async with state:
+                state.busy, state.error = False, error
 
 
 class SignUpState(SessionState):
@@ -86,7 +91,7 @@ class SignInState(SessionState):
                 if f.strategy == "phone_code"
             ]
             self.backup_code_available = any(f.strategy == "backup_code" for f in factors)
-            self.step, self.method = "second_factor", "phone_code"
+            self.step, self.method, self.busy = "second_factor", "phone_code", False
             first_phone = self.phones[0].id if self.phones else ""
         if first_phone:
             yield SignInState.send_code(first_phone)

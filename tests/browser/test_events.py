@@ -558,6 +558,28 @@ def test_reverify_submit_without_start_runs_no_action(pages, service, user_with_
     assert refused.value.code == "session_reverification_required"
 
 
+# --- what the page shows between replies ----------------------------------------------------------
+
+
+def test_a_password_accepted_for_an_mfa_account_keeps_the_form_busy_until_the_second_step(pages, service):
+    # Between "password checked" and "second step shown" the form must not look ready again: a
+    # second press of "Continue" then would start another password check.
+    person = sign_up(service)
+    add_verified_phone(service, person, "mfa", fresh_number())
+    accounts.set_reserved_for_second_factor(service, person.token, person.phones["mfa"], True)
+    page = pages()
+    page.open(routes.SIGN_IN)
+
+    mark = page.call("SignInState", "submit", form_data={"email": person.email, "password": PASSWORD})
+    page.wait_for(lambda s: page.view("SignInState", s).get("step") == "second_factor", "the second step", since=mark)
+    page.settle()
+
+    shown = [(page.view("SignInState", s)["busy"], page.view("SignInState", s)["step"]) for s in page.replies_since(mark)]
+    assert shown[0] == (True, "credentials")
+    assert (False, "credentials") not in shown, shown
+    assert page.view("SignInState")["busy"] is False
+
+
 # --- without a session ------------------------------------------------------------------------
 
 
