@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mfa_app.state.manage_mfa import ManageMfaState
+from mfa_app.state.manage_mfa import BACKUP_CODES_ID, ManageMfaState
 
 
 def backup_codes_section() -> rx.Component:
@@ -26,8 +26,9 @@ def backup_codes_section() -> rx.Component:
                     rx.text("Save these codes somewhere safe. Each works once, and they won't be shown again."),
                     rx.el.ol(
                         rx.foreach(ManageMfaState.generated_codes, lambda code: rx.el.li(rx.code(code))),
-                        id="backup-codes",
+                        id=BACKUP_CODES_ID,
                         aria_label="Backup codes",
+                        tab_index=-1,
                     ),
                     rx.flex(
                         rx.button("Copy all", variant="soft", on_click=ManageMfaState.copy_codes),

@@ -10,7 +10,7 @@ from mfa_app.components.forms import error_text, notice_text
 from mfa_app.components.layout import layout, signed_in_only
 from mfa_app.components.phone_lists import available_phone_list, confirm_dialog, mfa_phone_list
 from mfa_app.components.reverify_dialog import reverify_dialog
-from mfa_app.state.manage_mfa import EventView, ManageMfaState
+from mfa_app.state.manage_mfa import STATUS_ID, EventView, ManageMfaState
 
 
 def _event(event: EventView) -> rx.Component:
@@ -41,8 +41,13 @@ def manage_mfa() -> rx.Component:
                 align="center",
                 width="100%",
             ),
-            error_text(ManageMfaState.error),
-            notice_text(ManageMfaState.notice),
+            rx.el.div(
+                error_text(ManageMfaState.error),
+                notice_text(ManageMfaState.notice),
+                id=STATUS_ID,
+                tab_index=-1,
+                width="100%",
+            ),
             mfa_phone_list(),
             available_phone_list(),
             rx.link("Add a new phone number", href=routes.ADD_PHONE),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,14 @@ EVENT_TEXT = {
     "backup_codes.generated": "Backup codes generated",
     "backup_code.used": "Backup code used",
 }
+# Where the keyboard focus goes when an action ends (its button was disabled while busy, which
+# dropped the focus): the messages saying what happened, or the new backup codes.
+STATUS_ID = "manage-status"
+BACKUP_CODES_ID = "backup-codes"
+
+
+def focus(element_id: str) -> rx.event.EventSpec:
+    return rx.call_script(f"document.getElementById({json.dumps(element_id)})?.focus()")
 
 
 @dataclasses.dataclass
@@ -100,13 +109,14 @@ class ManageMfaState(SessionState):
         fn,
         *args,
         on_success: Callable[[Any], None],
+        focus_on_success: str = STATUS_ID,
         light_check: Callable | None = None,
     ):
         """Run one sensitive action, for background handlers: busy while it runs (a second
-        action meanwhile is refused), re-verify if asked (then `retry` finishes it), and say
-        what happened. With `light_check` (a service call that refuses what `fn` would, cheaply),
-        `fn` makes argon2id hashes: the check runs first, so a refusal (re-verify!) does not
-        wait in line for a hashing thread."""
+        action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
+        happened and move the focus there. With `light_check` (a service call that refuses what
+        `fn` would, cheaply), `fn` makes argon2id hashes: the check runs first, so a refusal
+        (re-verify!) does not wait in line for a hashing thread."""
         async with self:
             if self.busy:
                 return
@@ -127,8 +137,7 @@ class ManageMfaState(SessionState):
                 if done:
                     on_success(result)
                 await self._refresh()
-        if reverify is not None:
-            yield reverify
+        yield reverify if reverify is not None else focus(focus_on_success if done else STATUS_ID)
 
     def _phone_act(self, action: str, phone_id: str, fn, *args, success: str):
         def say(_result) -> None:
@@ -197,6 +206,7 @@ class ManageMfaState(SessionState):
             ("manage.generate_backup_codes", []),
             accounts.create_backup_codes,
             on_success=show,
+            focus_on_success=BACKUP_CODES_ID,
             light_check=accounts.check_backup_codes_allowed,
         ):
             yield update

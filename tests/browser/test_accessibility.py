@@ -108,3 +108,20 @@ def test_the_reverification_dialog_takes_the_focus_and_cancel_gives_it_back(page
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     expect(use).to_be_focused()
+
+
+def test_when_an_action_ends_the_focus_moves_to_what_happened(page: Page, app: App):
+    # Its button is disabled while it runs, which drops the keyboard focus: without a move, the
+    # next Tab would start again from the top of the page.
+    account = create_account(app, mfa=1, available=1)
+    hand_off(page, account)
+    use = page.get_by_role("button", name="Use for MFA")
+    use.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("Phone is now used for MFA.")
+    expect(page.locator("#manage-status")).to_be_focused()
+
+    page.get_by_role("button", name="Generate").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("list", name="Backup codes")).to_be_focused()
+    assert_accessible(page, "/account/manage-mfa, focus on the new backup codes")
