@@ -9,7 +9,7 @@ from mfa_app.components.forms import code_field, error_text, notice_text, submit
 from mfa_app.components.layout import layout, signed_in_only
 from mfa_app.components.reverify_dialog import reverify_dialog
 from mfa_app.accounts.numbers import regions
-from mfa_app.state.add_phone import AddPhoneState
+from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState
 
 
 def _enter_number() -> rx.Component:
@@ -25,9 +25,9 @@ def _enter_number() -> rx.Component:
                     on_change=AddPhoneState.set_region,
                     class_name="region-select",
                 ),
-                rx.el.label("Enter phone number", html_for="phone", class_name="field-label"),
+                rx.el.label("Enter phone number", html_for=NUMBER_ID, class_name="field-label"),
                 rx.input(
-                    id="phone",
+                    id=NUMBER_ID,
                     name="phone",
                     type="tel",
                     auto_complete="tel",
@@ -61,7 +61,7 @@ def _verify_code() -> rx.Component:
         notice_text(AddPhoneState.notice),
         rx.form(
             rx.vstack(
-                code_field(auto_focus=True),
+                code_field(id=CODE_ID, auto_focus=True),
                 error_text(AddPhoneState.error),
                 rx.flex(
                     submit_button("Verify", AddPhoneState.busy),
@@ -92,7 +92,7 @@ def _verify_code() -> rx.Component:
 
 def _added() -> rx.Component:
     return rx.vstack(
-        rx.heading("Phone added", as_="h1"),
+        rx.heading("Phone added", as_="h1", id=ADDED_ID, tab_index=-1),
         rx.link("Back to MFA settings", href=routes.MANAGE_MFA),
     )
 

@@ -7,7 +7,7 @@ import reflex as rx
 from mfa_app import routes
 from mfa_app.components.forms import code_field, error_text, field, submit_button
 from mfa_app.components.layout import layout
-from mfa_app.state.sign_in import SecondFactorPhone, SignInState, SignUpState
+from mfa_app.state.sign_in import CODE_ID, EMAIL_ID, PASSWORD_ID, SecondFactorPhone, SignInState, SignUpState
 
 
 def _credentials(on_submit, busy, button: str, password_autocomplete: str) -> rx.Component:
@@ -17,8 +17,8 @@ def _credentials(on_submit, busy, button: str, password_autocomplete: str) -> rx
     return rx.form(
         rx.el.fieldset(
             rx.vstack(
-                field("Email address", "email", type="email", auto_complete="email"),
-                field("Password", "password", type="password", auto_complete=password_autocomplete),
+                field("Email address", EMAIL_ID, type="email", auto_complete="email"),
+                field("Password", PASSWORD_ID, type="password", auto_complete=password_autocomplete),
                 submit_button(button, busy),
                 spacing="3",
                 width="100%",
@@ -63,8 +63,8 @@ def _second_factor() -> rx.Component:
             rx.vstack(
                 rx.cond(
                     SignInState.method == "backup_code",
-                    field("Enter code", "code", auto_complete="off", spell_check=False),
-                    code_field(auto_focus=True),
+                    field("Enter code", CODE_ID, auto_complete="off", spell_check=False),
+                    code_field(id=CODE_ID, auto_focus=True),
                 ),
                 error_text(SignInState.error),
                 submit_button("Continue", SignInState.busy),

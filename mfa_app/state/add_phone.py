@@ -11,7 +11,12 @@ from mfa_app.accounts.codes import RESEND_COOLDOWN
 from mfa_app.accounts.numbers import preview, region_from_accept_language
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.service import context
-from mfa_app.state.session import SessionState
+from mfa_app.state.session import SessionState, focus
+
+# The page's elements the focus moves to when a step ends: the field to correct, or the outcome.
+NUMBER_ID = "phone"
+CODE_ID = "code"
+ADDED_ID = "phone-added"
 
 class AddPhoneState(SessionState):
     step: str = "enter"  # enter / verify / done
@@ -67,6 +72,8 @@ class AddPhoneState(SessionState):
                 shown = self.formatted or self.number
         if reverify is not None:
             yield reverify
+        elif error:
+            yield focus(NUMBER_ID)
         elif phone is not None:
             async for update in self._send_code(phone.id, shown):
                 yield update
@@ -118,6 +125,7 @@ class AddPhoneState(SessionState):
             self.error = exc.message
         finally:
             self.busy = False
+        yield focus(ADDED_ID if self.step == "done" else CODE_ID)
 
 
 retryable("add_phone.submit_number", AddPhoneState.submit_number)

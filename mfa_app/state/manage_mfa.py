@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.models import BackupCodes
 from mfa_app.accounts.numbers import display
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
-from mfa_app.state.session import SessionState, go_to_backend
+from mfa_app.state.session import SessionState, focus, go_to_backend
 
 EVENT_TEXT = {
     "user.signed_up": "Account created",
@@ -29,14 +28,10 @@ EVENT_TEXT = {
     "backup_codes.generated": "Backup codes generated",
     "backup_code.used": "Backup code used",
 }
-# Where the keyboard focus goes when an action ends (its button was disabled while busy, which
-# dropped the focus): the messages saying what happened, or the new backup codes.
+# Where the keyboard focus goes when an action ends: the messages saying what happened, or the
+# new backup codes.
 STATUS_ID = "manage-status"
 BACKUP_CODES_ID = "backup-codes"
-
-
-def focus(element_id: str) -> rx.event.EventSpec:
-    return rx.call_script(f"document.getElementById({json.dumps(element_id)})?.focus()")
 
 
 @dataclasses.dataclass

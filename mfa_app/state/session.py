@@ -62,6 +62,12 @@ def go_to_backend(path: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def focus(element_id: str) -> rx.event.EventSpec:
+    """Move the keyboard focus to an element: a busy button is disabled, which drops the focus,
+    so when an action ends the focus goes where its outcome is (a message, a field to retry)."""
+    return rx.call_script(f"document.getElementById({json.dumps(element_id)})?.focus()")
+
+
 async def hand_off_session(token: str, next_path: str) -> rx.event.EventSpec:
     """Send the browser to trade a one-time nonce for the HttpOnly session cookie."""
     nonce = await asyncio.to_thread(accounts.start_handoff, context(), token)

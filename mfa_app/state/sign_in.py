@@ -12,7 +12,14 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
 from mfa_app.state import second_factor
 from mfa_app.state.service import context, run_hashing
-from mfa_app.state.session import SessionState, hand_off_session
+from mfa_app.state.session import SessionState, focus, hand_off_session
+
+# The fields the focus returns to when the service refuses what was typed: the form's first
+# field for a refused sign-up (the message above it says which field), the password for a
+# refused sign-in, the code for a refused second step.
+EMAIL_ID = "email"
+PASSWORD_ID = "password"
+CODE_ID = "code"
 
 
 @dataclasses.dataclass
@@ -55,6 +62,8 @@ class SignUpState(SessionState):
         result = await _with_credentials(self, accounts.sign_up, form_data)
         if result is not None:
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
+        elif self.error:
+            yield focus(EMAIL_ID)
 
 
 class SignInState(SessionState):
@@ -78,6 +87,8 @@ class SignInState(SessionState):
     async def submit(self, form_data: dict):
         result = await _with_credentials(self, accounts.sign_in, form_data)
         if result is None:
+            if self.error:
+                yield focus(PASSWORD_ID)
             return
         if result.attempt.status == "complete":
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
@@ -131,3 +142,5 @@ class SignInState(SessionState):
                     self._pending_token = ""
         if verified:
             yield await hand_off_session(token, routes.MANAGE_MFA)
+        elif error:
+            yield focus(CODE_ID)

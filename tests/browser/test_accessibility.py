@@ -125,3 +125,47 @@ def test_when_an_action_ends_the_focus_moves_to_what_happened(page: Page, app: A
     page.keyboard.press("Enter")
     expect(page.get_by_role("list", name="Backup codes")).to_be_focused()
     assert_accessible(page, "/account/manage-mfa, focus on the new backup codes")
+
+
+def press(page: Page, button: str) -> None:
+    """Submit with the keyboard from the button itself, which the busy state then disables."""
+    page.get_by_role("button", name=button).focus()
+    page.keyboard.press("Enter")
+
+
+def test_when_a_form_is_refused_or_done_the_focus_goes_to_the_field_to_correct_or_the_outcome(
+    page: Page, new_page, app: App
+):
+    seed_account(app, page, next_path="/account/add-phone")
+    page.get_by_label("Enter phone number").fill("555-12")
+    press(page, "Continue")
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Enter phone number")).to_be_focused()
+
+    phone = new_phone()
+    page.get_by_label("Enter phone number").fill(phone.national)
+    press(page, "Continue")
+    expect(page.get_by_role("heading", name="Verify phone")).to_be_visible()
+    page.get_by_label("Enter code").fill("000000" if app.last_code(phone.e164) != "000000" else "111111")
+    press(page, "Verify")
+    expect(page.get_by_role("alert")).to_contain_text("That code is incorrect.")
+    expect(page.get_by_label("Enter code")).to_be_focused()
+    page.get_by_label("Enter code").fill(app.last_code(phone.e164))
+    press(page, "Verify")
+    expect(page.get_by_role("heading", name="Phone added")).to_be_focused()
+
+    account = create_account(app, mfa=1)
+    visitor = new_page()
+    visitor.goto("/sign-in")
+    visitor.get_by_label("Email address").fill(account.email)
+    visitor.get_by_label("Password").fill(account.password + "x")
+    press(visitor, "Sign in")
+    expect(visitor.get_by_role("alert")).to_have_text("Email address or password is incorrect.")
+    expect(visitor.get_by_label("Password")).to_be_focused()
+    visitor.get_by_label("Password").fill(account.password)
+    press(visitor, "Sign in")
+    expect(visitor.get_by_text("We sent a code to")).to_be_visible()
+    visitor.get_by_label("Enter code").fill("000000" if app.last_code(account.mfa_phones[0].e164) != "000000" else "111111")
+    press(visitor, "Continue")
+    expect(visitor.get_by_role("alert")).to_contain_text("That code is incorrect.")
+    expect(visitor.get_by_label("Enter code")).to_be_focused()
