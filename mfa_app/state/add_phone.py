@@ -18,6 +18,7 @@ NUMBER_ID = "phone"
 CODE_ID = "code"
 ADDED_ID = "phone-added"
 
+
 class AddPhoneState(SessionState):
     step: str = "enter"  # enter / verify / done
     number: str = ""
