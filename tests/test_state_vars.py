@@ -1,10 +1,10 @@
 """No secret in a public state var, and the session cookie is HttpOnly and SameSite=Strict.
 
 Reflex sends every state var not starting with "_" to the browser (and re-sends the whole state
-tree on each hydrate), so a public var must never be able to hold an SMS code, a code hash, a
-session token, a password, or backup codes once "Done" is clicked. The one public var that holds
-secrets on purpose, ManageMfaState.generated_codes (backup codes, shown once), is checked by
-running its handlers on a state instance against a real service."""
+tree on each hydrate), and stores every var, "_" ones included, with the tab's state on disk or
+in Redis. So no var may hold an SMS code, a code hash, a session token, a password or a backup
+code: the session cookie and a pending sign-in stay in the process's memory per socket
+(state/connections.py), and new backup codes reach the page in the event that shows them."""
 
 from __future__ import annotations
 
@@ -39,8 +39,6 @@ SECRET_CARRIERS = (SignInResult, BackupCodes, AccountContext, Settings, SQLModel
 
 # Public vars that may hold a code on purpose, each with the test that keeps it honest.
 ALLOWED_CODE_HOLDERS = {
-    # Backup codes, shown once after "Generate": cleared by done/load/sign_out (tests below).
-    ("ManageMfaState", "generated_codes"),
     # The local outbox's messages, SMS codes included: only read while the outbox is the SMS
     # provider (test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider).
     ("DevOutboxState", "messages"),
@@ -48,9 +46,8 @@ ALLOWED_CODE_HOLDERS = {
 CODE_NAME = re.compile(r"code|body|message", re.IGNORECASE)
 # Fields of Reflex's own router var that match the patterns, and why they are safe.
 ALLOWED_FRAMEWORK_FIELDS = {
-    # The request's Cookie header: Reflex's serializer leaves it out of what the page gets
-    # (test_reflex_never_serializes_the_cookie_header_to_the_page, and every test in
-    # tests/browser/test_events.py checks that the session token never comes back).
+    # The request's Cookie header: always empty, connections.py takes it out of the handshake's
+    # headers (test_the_handshake_cookie_never_reaches_a_state).
     "State.rx_router_headers.cookie",
     # Reflex's per-tab client token: public by nature, and never used as an identity here.
     "State.rx_router_session.client_token",
@@ -145,29 +142,35 @@ def test_no_public_var_can_hold_a_secret():
     assert [p for p in problems if p.partition(":")[0] not in ALLOWED_FRAMEWORK_FIELDS] == []
 
 
-def test_the_secrets_the_states_keep_are_backend_only():
-    """The states that must hold a secret keep it in a backend var (leading underscore)."""
-    from mfa_app.state.reverify import ReverifyState
-    from mfa_app.state.sign_in import SignInState
+def test_no_var_of_any_state_is_named_like_a_secret():
+    """Backend vars are stored with the tab's state too: none may hold a token or a code."""
+    problems = [
+        f"{cls.__name__}.{name}"
+        for cls in app_state_classes()
+        for name in cls.get_fields()
+        if name.startswith("_") and SECRET_NAME.search(name) and cls.vars.get(name) is None
+    ]
+    assert problems == []
 
-    for cls, names in [(SignInState, {"_pending_token"}), (ReverifyState, {"_retry_action", "_retry_args"})]:
-        assert names <= set(cls.get_fields()), cls.__name__
-        assert names.isdisjoint(cls._frontend_var_names), cls.__name__
 
+def test_the_handshake_cookie_never_reaches_a_state():
+    """connections.install takes the Cookie header out of the headers Reflex builds for a socket
+    (and copies into every event's router data); the socket's cookie is read from memory."""
+    from reflex.app import EventNamespace
 
-def test_reflex_never_serializes_the_cookie_header_to_the_page():
-    """DESIGN.md relies on it: Reflex hands the handshake's cookies to the server in
-    router.headers, but leaves them out of what it sends to the page."""
-    from reflex.istate.data import RouterData
-    from reflex.state import State
-    from reflex_base.utils import format
+    from mfa_app.state import connections
 
+    connections.install()
     secret = "the-session-token-itself"
-    router_data = {"headers": {"cookie": f"{routes.SESSION_COOKIE}={secret}", "host": "127.0.0.1"}, "pathname": "/"}
-    state = State(_reflex_internal_init=True)
-    state.router = RouterData.from_router_data(router_data)
-    assert state.router.headers.cookie.endswith(secret)  # the server sees it...
-    assert secret not in format.json_dumps(state.dict())  # ...the page does not
+    environ = {"asgi.scope": {"headers": [(b"cookie", f"{routes.SESSION_COOKIE}={secret}".encode()), (b"host", b"x")]}}
+    namespace = EventNamespace.__new__(EventNamespace)
+
+    router_data = namespace._build_static_router_data("sid-1", environ)
+
+    assert secret not in repr(router_data) and router_data["headers"]["host"] == "x"
+    assert connections.cookie("sid-1", routes.SESSION_COOKIE) == secret
+    connections.forget("sid-1")
+    assert connections.cookie("sid-1", routes.SESSION_COOKIE) == ""
 
 
 # --- backup codes: shown once, gone after "Done" -------------------------------------------------
@@ -183,30 +186,33 @@ def manage_state(ctx: AccountContext, outbox: Outbox, clock: FakeClock, monkeypa
     from mfa_app.state import session
     from mfa_app.state.manage_mfa import ManageMfaState
 
+    from mfa_app.state import connections
+
     monkeypatch.setattr(session, "context", lambda: ctx)
     person = sign_up(ctx)
     enable_mfa(ctx, outbox, person.token, "+14155552671")
     reverify_with_sms(ctx, outbox, person.token, clock)
     root = State(_reflex_internal_init=True)
-    root.router = RouterData.from_router_data({"headers": {"cookie": f"{routes.SESSION_COOKIE}={person.token}"}})
+    root.router = RouterData.from_router_data({"sid": "manage-sid"})
+    connections.keep_cookie("manage-sid", f"{routes.SESSION_COOKIE}={person.token}")
     state = root.get_substate(ManageMfaState.get_full_name().split(".")[1:])
     assert isinstance(state, ManageMfaState)
     return root, state, person
 
 
-def run(state, handler: str, *args) -> None:
+def run(state, handler: str, *args) -> list:
     """Run an event handler to its end on a state instance, whatever its kind (plain,
     coroutine, async generator, background: Reflex refuses a direct call of a background
-    handler, so the handler's own function is called)."""
+    handler, so the handler's own function is called); what it returned or yielded."""
 
-    async def drive(result) -> None:
+    async def drive(result) -> list:
         if hasattr(result, "__aiter__"):
-            async for _ in result:
-                pass
-        elif hasattr(result, "__await__"):
-            await result
+            return [update async for update in result]
+        if hasattr(result, "__await__"):
+            return [await result]
+        return [result]
 
-    run_async(drive(getattr(type(state), handler).fn(state, *args)), timeout=30)
+    return run_async(drive(getattr(type(state), handler).fn(state, *args)), timeout=30)
 
 
 def page_sees(root) -> str:
@@ -216,37 +222,44 @@ def page_sees(root) -> str:
     return format.json_dumps(root.dict())
 
 
-def generate(root, state) -> list[str]:
-    run(state, "generate_backup_codes")
-    assert state.error == ""
-    codes = list(state.generated_codes)
-    assert len(codes) == 10 and state.showing_codes is True
-    assert all(code in page_sees(root) for code in codes)  # shown once, on purpose
-    return codes
+def stored(root) -> bytes:
+    """Everything Reflex would store of the tab: each state's pickle."""
+    states, pending = [], [root]
+    while pending:
+        state = pending.pop()
+        states.append(state._serialize())
+        pending.extend(state.substates.values())
+    return b"".join(states)
+
+
+def generate(root, state) -> tuple[list[str], str]:
+    """Generate backup codes; the codes, and the events that carry them to the page."""
+    updates = run(state, "generate_backup_codes")
+    assert state.error == "" and state.showing_codes is True
+    sent = repr(updates)
+    codes = re.findall(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b", sent)
+    assert len(set(codes)) == 10, sent
+    return sorted(set(codes)), sent
+
+
+def test_new_backup_codes_reach_the_page_only_in_the_event_that_shows_them(manage_state):
+    root, state, person = manage_state
+    codes, sent = generate(root, state)
+
+    assert "new_backup_codes" in sent  # the page's own (React) state
+    seen, kept = page_sees(root), stored(root)
+    assert not [code for code in codes if code in seen or code.encode() in kept]
 
 
 @pytest.mark.parametrize("handler", ["done", "load", "sign_out"])
-def test_backup_codes_leave_the_state_after(manage_state, handler):
+def test_backup_codes_leave_the_page_after(manage_state, handler):
     root, state, person = manage_state
-    codes = generate(root, state)
+    generate(root, state)
 
-    run(state, handler)
+    updates = run(state, handler)
 
-    assert state.generated_codes == [] and state.showing_codes is False
-    seen = page_sees(root)
-    assert not [code for code in codes if code in seen]
-
-
-def test_backup_codes_leave_the_state_when_the_session_ends_elsewhere(manage_state, ctx):
-    root, state, person = manage_state
-    codes = generate(root, state)
-    accounts.sign_out(ctx, person.token)  # e.g. signed out in another tab
-
-    run(state, "use_for_mfa", "idn_whatever")
-
-    assert state.signed_in is False
-    assert state.generated_codes == [] and state.showing_codes is False
-    assert not [code for code in codes if code in page_sees(root)]
+    assert state.showing_codes is False
+    assert "new_backup_codes" in repr(updates) and "([])" in repr(updates).replace(" ", "")
 
 
 def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Path, monkeypatch):

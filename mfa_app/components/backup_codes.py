@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mfa_app.state.manage_mfa import BACKUP_CODES_ID, ManageMfaState
+from mfa_app.state.manage_mfa import BACKUP_CODES_ID, NEW_BACKUP_CODES, ManageMfaState
+
+_CODES = NEW_BACKUP_CODES.value.to(list[str])
+# What Copy all and Download give: built in the page, the only place the codes are.
+_CODES_TEXT = "mfa_app backup codes (each works once)\n\n" + _CODES.join("\n") + "\n"
 
 
 def backup_codes_section() -> rx.Component:
@@ -25,16 +29,24 @@ def backup_codes_section() -> rx.Component:
                 rx.vstack(
                     rx.text("Save these codes somewhere safe. Each works once, and they won't be shown again."),
                     rx.el.ol(
-                        rx.foreach(ManageMfaState.generated_codes, lambda code: rx.el.li(rx.code(code))),
+                        rx.foreach(_CODES, lambda code: rx.el.li(rx.code(code))),
                         id=BACKUP_CODES_ID,
                         aria_label="Backup codes",
                         tab_index=-1,
                     ),
                     rx.flex(
-                        rx.button("Copy all", variant="soft", on_click=ManageMfaState.copy_codes),
-                        rx.button("Download", variant="soft", on_click=ManageMfaState.download_codes),
+                        rx.button(
+                            "Copy all",
+                            variant="soft",
+                            on_click=[rx.set_clipboard(_CODES_TEXT), ManageMfaState.codes_copied],
+                        ),
+                        rx.button(
+                            "Download",
+                            variant="soft",
+                            on_click=rx.download(data=_CODES_TEXT, filename="backup-codes.txt"),
+                        ),
                         rx.button("Print", variant="soft", on_click=rx.call_script("window.print()")),
-                        rx.button("Done", on_click=ManageMfaState.done),
+                        rx.button("Done", on_click=[NEW_BACKUP_CODES.set_value([]), ManageMfaState.done]),
                         spacing="2",
                         wrap="wrap",
                     ),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.experimental.client_state import ClientStateVar
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import BackupCodes
@@ -32,6 +33,11 @@ EVENT_TEXT = {
 # new backup codes.
 STATUS_ID = "manage-status"
 BACKUP_CODES_ID = "backup-codes"
+
+# New backup codes live only in the page (a React state the components render): Reflex would
+# store a state var with the tab's state on disk or in Redis. They reach the browser once, in
+# the event that shows them, and survive re-renders; Done, sign-out and the next load clear them.
+NEW_BACKUP_CODES = ClientStateVar.create("new_backup_codes", default=[])
 
 
 @dataclasses.dataclass
@@ -61,7 +67,6 @@ class ManageMfaState(SessionState):
     available_phones: list[PhoneView] = []
     two_factor_enabled: bool = False
     backup_codes_left: int = 0
-    generated_codes: list[str] = []
     showing_codes: bool = False
     events: list[EventView] = []
     confirmation: Confirmation = Confirmation()
@@ -72,15 +77,16 @@ class ManageMfaState(SessionState):
     @rx.event
     async def load(self):
         self.error = self.notice = self.busy = ""
-        self.generated_codes, self.showing_codes = [], False
+        self.showing_codes = False
         self.confirmation = Confirmation()
         await self._refresh()
+        return NEW_BACKUP_CODES.push([])
 
     async def _refresh(self) -> None:
         user = await self._check_signed_in()
         if user is None:
             # Signed out (or the session was revoked elsewhere): nothing of the account stays.
-            self.generated_codes, self.showing_codes = [], False
+            self.showing_codes = False
             self.mfa_phones, self.available_phones, self.events = [], [], []
             self.two_factor_enabled, self.backup_codes_left = False, 0
             return
@@ -193,8 +199,11 @@ class ManageMfaState(SessionState):
 
     @rx.event(background=True)
     async def generate_backup_codes(self):
+        new_codes: list[list[str]] = []
+
         def show(result: BackupCodes) -> None:
-            self.generated_codes, self.showing_codes = result.codes, True
+            self.showing_codes = True
+            new_codes.append(result.codes)
 
         async for update in self._act(
             "generate",
@@ -204,32 +213,27 @@ class ManageMfaState(SessionState):
             focus_on_success=BACKUP_CODES_ID,
             light_check=accounts.check_backup_codes_allowed,
         ):
+            if new_codes:
+                yield NEW_BACKUP_CODES.push(new_codes.pop())
             yield update
 
     @rx.event
     async def done(self):
-        self.generated_codes, self.showing_codes = [], False
+        self.showing_codes = False
         await self._refresh()
-
-    def _codes_text(self) -> str:
-        return "mfa_app backup codes (each works once)\n\n" + "\n".join(self.generated_codes) + "\n"
+        return NEW_BACKUP_CODES.push([])
 
     @rx.event
-    def copy_codes(self):
+    def codes_copied(self):
         self.notice = "Backup codes copied."
-        return rx.set_clipboard(self._codes_text())
-
-    @rx.event
-    def download_codes(self):
-        return rx.download(data=self._codes_text(), filename="backup-codes.txt")
 
     @rx.event
     def sign_out(self):
         """The sign-out route revokes the session on the server and clears the cookie. Backup
-        codes still on show go now: the state outlives the session (it belongs to the tab)."""
+        codes still on show go now, from the page too."""
         self.busy = "sign_out"
-        self.generated_codes, self.showing_codes = [], False
-        return go_to_backend(routes.AUTH_SIGN_OUT)
+        self.showing_codes = False
+        return [NEW_BACKUP_CODES.push([]), go_to_backend(routes.AUTH_SIGN_OUT)]
 
 
 retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa)

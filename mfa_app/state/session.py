@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 
 import reflex as rx
 from reflex.config import get_config
 
 from mfa_app import accounts, routes
+from mfa_app.state import connections
 from mfa_app.state.service import context, run_hashing
 
 T = TypeVar("T")
@@ -27,14 +27,27 @@ class SessionState(rx.State):
     loaded: bool = False
     signed_in: bool = False
 
+    # Whose view data the tab's states hold: a keyed hash of the session (tab_owner.py).
+    _owner: str = ""
+
+    def _sid(self) -> str:
+        return self.router.session.session_id
+
     def _token(self) -> str:
-        cookie = SimpleCookie()
-        try:
-            cookie.load(self.router.headers.cookie or "")
-        except CookieError:
-            return ""
-        morsel = cookie.get(routes.SESSION_COOKIE)
-        return morsel.value if morsel else ""
+        """The session token from this socket's handshake cookie (connections.py keeps it)."""
+        return connections.cookie(self._sid(), routes.SESSION_COOKIE)
+
+    def _current_owner(self) -> str:
+        token = self._token()
+        if token:
+            return context().hmac("tab-owner", "session", token)
+        pending = connections.pending_sign_in(self._sid())
+        return context().hmac("tab-owner", "pending", pending) if pending else ""
+
+    def _claim_tab(self) -> None:
+        """The tab's view data now belongs to this connection's current session or sign-in
+        (called under the state lock, right after the sign-in changed it)."""
+        self._owner = self._current_owner()
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Call a service function for the signed-in session (the service checks the session,

@@ -10,7 +10,7 @@ import reflex as rx
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
-from mfa_app.state import second_factor
+from mfa_app.state import connections, second_factor
 from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, focus, hand_off_session
 
@@ -76,12 +76,21 @@ class SignInState(SessionState):
     sending: bool = False
     error: str = ""
 
-    _pending_token: str = ""
+    # The pending sign-in's token is no var: Reflex would store it with the tab's state. It is
+    # kept in this process's memory for this socket only (connections.py).
+
+    def _pending_token(self) -> str:
+        return connections.pending_sign_in(self._sid())
+
+    def _keep_pending(self, token: str) -> None:
+        connections.keep_pending_sign_in(self._sid(), token)
+        self._claim_tab()
 
     @rx.event
     def load(self):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
-        self.error, self.busy, self._pending_token = "", False, ""
+        self.error, self.busy = "", False
+        self._keep_pending("")
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
@@ -95,7 +104,7 @@ class SignInState(SessionState):
             return
         factors = result.attempt.supported_second_factors
         async with self:
-            self._pending_token = result.session_token
+            self._keep_pending(result.session_token)
             self.phones = [
                 SecondFactorPhone(f.phone_number_id or "", f.safe_identifier or "")
                 for f in sorted(factors, key=lambda f: not f.default)
@@ -110,7 +119,7 @@ class SignInState(SessionState):
     @rx.event(background=True)
     async def send_code(self, phone_id: str):
         def send():
-            return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token, phone_id)
+            return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
 
         await second_factor.send_code(self, phone_id, send)
 
@@ -124,7 +133,7 @@ class SignInState(SessionState):
             if self.busy:
                 return
             self.busy, self.error = True, ""
-            token, method = self._pending_token, self.method
+            token, method = self._pending_token(), self.method
         verified, error, signed_out = False, "", False
         try:
             # A backup code is checked against argon2id hashes, an SMS code by HMAC.
@@ -139,7 +148,7 @@ class SignInState(SessionState):
                 if signed_out:
                     self.step = "credentials"
                 if verified:
-                    self._pending_token = ""
+                    self._keep_pending("")
         if verified:
             yield await hand_off_session(token, routes.MANAGE_MFA)
         elif error:

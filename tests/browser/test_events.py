@@ -20,6 +20,7 @@ import copy
 import itertools
 import json
 import queue
+import re
 import secrets
 import time
 import uuid
@@ -44,6 +45,7 @@ MANAGE = routes.MANAGE_MFA
 ADD_PHONE = routes.ADD_PHONE
 NOT_FOUND = "That phone number was not found on your account."
 SIGNED_OUT = "You must be logged in to access this page"
+BACKUP_CODE = re.compile(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b")
 
 # Fictional US numbers (555-01xx), one set per scenario so sending limits never interfere.
 VICTIM_NUMBERS = {
@@ -94,8 +96,8 @@ class Page:
     the page's view of the state (one snapshot per reply), so a test can wait for a condition
     among the replies that came after a given call."""
 
-    def __init__(self, api_url: str, cookie: str | None) -> None:
-        self.client_token = str(uuid.uuid4())
+    def __init__(self, api_url: str, cookie: str | None, client_token: str | None = None) -> None:
+        self.client_token = client_token or str(uuid.uuid4())
         self.raw: list[str] = []
         self.snapshots: list[Snapshot] = []
         self._merged: Snapshot = {}
@@ -198,6 +200,11 @@ class Page:
     def everything_received(self) -> str:
         return "\n".join(self.raw)
 
+    def backup_codes_pushed(self) -> list[str]:
+        """Backup codes the backend sent into the page's own (React) state, in the event that
+        shows them: they are in no state var."""
+        return [code for reply in self.raw if "new_backup_codes" in reply for code in BACKUP_CODE.findall(reply)]
+
     def close(self) -> None:
         self.sio.disconnect()
 
@@ -212,11 +219,13 @@ def pages(app: App) -> Iterator[Callable[..., Page]]:
     assert api_url.startswith(("http://127.0.0.1:", "http://localhost:")), api_url
     opened: list[tuple[Page, str]] = []  # each page with the session token it sent
 
-    def connect(session_token: str | None = None, *, raw_cookie: str | None = None) -> Page:
+    def connect(
+        session_token: str | None = None, *, raw_cookie: str | None = None, client_token: str | None = None
+    ) -> Page:
         cookie = raw_cookie if raw_cookie is not None else (
             f"{routes.SESSION_COOKIE}={session_token}" if session_token else None
         )
-        page = Page(api_url, cookie)
+        page = Page(api_url, cookie, client_token)
         opened.append((page, (cookie or "").partition(f"{routes.SESSION_COOKIE}=")[2]))
         return page
 
@@ -480,7 +489,7 @@ def test_sensitive_handlers_with_a_stale_session_open_the_dialog_and_change_noth
     mark = page.call("ManageMfaState", "generate_backup_codes")
     page.wait_for(lambda s: page.view("ReverifyState", s).get("is_open") is True, "the dialog", since=mark)
     page.settle()
-    assert all(page.view("ManageMfaState", s).get("generated_codes") == [] for s in page.replies_since(mark))
+    assert page.backup_codes_pushed() == []
     assert page.view("ManageMfaState")["showing_codes"] is False
 
     after = account_snapshot(service, stale_user.token)
@@ -620,7 +629,7 @@ def test_without_a_session_handlers_change_nothing_and_read_nothing(pages, servi
     page.settle()
 
     manage = page.view("ManageMfaState")
-    assert manage["mfa_phones"] == manage["available_phones"] == manage["events"] == manage["generated_codes"] == []
+    assert manage["mfa_phones"] == manage["available_phones"] == manage["events"] == page.backup_codes_pushed() == []
     assert manage["two_factor_enabled"] is False and manage["backup_codes_left"] == 0
     assert page.view("SessionState")["signed_in"] is False
     assert page.view("ReverifyState").get("is_open") is not True
@@ -629,3 +638,61 @@ def test_without_a_session_handlers_change_nothing_and_read_nothing(pages, servi
     assert len(service.sender.messages()) == sent_before
     # "c" is left out: this page typed that number in itself.
     assert_nothing_leaked(page, victim, [n for label, n in VICTIM_NUMBERS.items() if label != "c"])
+
+
+# --- a tab's state belongs to the session that filled it --------------------------------------
+
+
+def open_as_victim(pages, victim: Victim) -> Page:
+    """The victim's tab on the manage page, then on add-phone with a number typed; closed."""
+    page = pages(victim.token)
+    page.open(MANAGE)
+    assert {p["id"] for p in page.view("ManageMfaState")["mfa_phones"]} == {victim.phones["a"], victim.phones["d"]}
+    assert page.view("ManageMfaState")["events"]
+    page.open(ADD_PHONE)
+    page.call("AddPhoneState", "set_number", value="+1 415 555 0199")
+    page.settle()
+    page.close()
+    return page
+
+
+@pytest.mark.parametrize("cookie", ["none", "another-session"])
+def test_the_tabs_client_token_without_its_session_gets_a_signed_out_state(pages, service, victim, cookie):
+    """Whoever learns a tab's client token (it travels in the websocket URL) and connects with
+    it, without the session cookie the state was filled for, gets what a signed-out visitor
+    (or that other session's owner) would: already in the hydrate's snapshot."""
+    tab = open_as_victim(pages, victim)
+    other = sign_up(service).token if cookie == "another-session" else None
+
+    page = pages(other, client_token=tab.client_token)
+    page.open(MANAGE)
+
+    assert_nothing_leaked(page, victim, list(VICTIM_NUMBERS.values()) + ["+14155550199"])
+    manage = page.view("ManageMfaState")
+    assert manage["mfa_phones"] == manage["available_phones"] == [] and manage["backup_codes_left"] == 0
+    assert page.view("SessionState")["signed_in"] is (cookie == "another-session")
+    assert page.view("AddPhoneState").get("number", "") == ""
+
+
+def test_after_sign_out_the_tabs_next_page_carries_nothing_of_the_account(pages, service, victim):
+    """Signing out ends with a page load without the cookie: every account var of every state
+    of the tab is back to its default before the page gets anything."""
+    person = sign_up(service)
+    add_verified_phone(service, person, "mine", fresh_number())
+    tab = pages(person.token)
+    tab.open(MANAGE)
+    assert tab.view("ManageMfaState")["available_phones"]
+    tab.open(ADD_PHONE)
+    tab.call("AddPhoneState", "set_number", value="+1 415 555 0198")
+    tab.settle()
+    tab.close()
+    accounts.sign_out(service, person.token)
+
+    page = pages(None, client_token=tab.client_token)
+    mark = page.emit(f"{full_name('State')}.hydrate_and_load")
+    first = page.wait_for(lambda s: bool(s), "the hydrate's snapshot", since=mark)
+
+    assert person.email not in json.dumps(first) and "5550198" not in json.dumps(first)
+    assert page.view("ManageMfaState", first).get("available_phones", []) == []
+    assert page.view("AddPhoneState", first).get("number", "") == ""
+    assert page.view("ManageMfaState", first).get("events", []) == []
