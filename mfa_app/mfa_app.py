@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 import reflex as rx
+from reflex.utils.prerequisites import get_states_dir
 
 from mfa_app import routes
 from mfa_app.http import auth_routes
 from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
 from mfa_app.pages.dev_outbox import dev_outbox
+from mfa_app.private_files import keep_private
 from mfa_app.settings import get_settings
 from mfa_app.state.dev_outbox import DevOutboxState
 from mfa_app.state.protection import protect
@@ -22,11 +24,14 @@ def index() -> rx.Component:
 # httpx logs each request's URL at INFO; a webhook URL may carry a credential.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
+settings = get_settings()
+keep_private(settings.data_dir, get_states_dir())
+
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=auth_routes,
 )
 protect(app)
 app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
-if get_settings().sms_provider == "outbox":
+if settings.sms_provider == "outbox":
     app.add_page(dev_outbox, route=routes.DEV_OUTBOX, title="SMS outbox", on_load=DevOutboxState.load)

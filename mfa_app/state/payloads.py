@@ -4,7 +4,10 @@ Any page can call any handler by name with any payload over the websocket; Refle
 payload through as the client sent it (an int where a str is declared, a list for an id, missing
 or extra arguments). A value of the wrong type is replaced by the empty value of the declared
 type, which every handler already refuses as a wrong value ("" is no phone id, {} a form with no
-code), so a wrong type gets the same answer as a wrong value and never an exception."""
+code), so a wrong type gets the same answer as a wrong value and never an exception.
+
+Reflex's generic `setvar(name, value)` handler, which every state has, calls `set_<name>(value)`
+past this check: no mfa_app page uses it, so it is refused."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import typing
 from typing import Any
 
 from reflex.middleware import Middleware
-from reflex.state import BaseState, State
+from reflex.state import BaseState, State, StateUpdate
 
 EMPTY: dict[type, Any] = {str: "", bool: False, int: 0, dict: {}, list: []}
 
@@ -38,9 +41,13 @@ def checked(value: Any, declared: Any) -> Any:
     return value
 
 
+REFUSED_HANDLERS = frozenset({"setvar"})
+
+
 @functools.cache
 def _arguments(event_name: str) -> dict[str, Any] | None:
-    """The declared arguments of the mfa_app handler `event_name` names; None for other events."""
+    """The declared arguments of the mfa_app handler `event_name` names; None for other events
+    (Reflex's own, a host's)."""
     state_path, _, handler_name = event_name.rpartition(".")
     try:
         state_cls = State.get_class_substate(state_path)
@@ -54,6 +61,10 @@ def _arguments(event_name: str) -> dict[str, Any] | None:
     return hints
 
 
+def refused(event_name: str) -> bool:
+    return _arguments(event_name) is not None and event_name.rpartition(".")[2] in REFUSED_HANDLERS
+
+
 def check_payload(event_name: str, payload: dict) -> dict:
     """The payload with exactly the handler's arguments, each of its declared type."""
     arguments = _arguments(event_name)
@@ -63,7 +74,9 @@ def check_payload(event_name: str, payload: dict) -> dict:
 
 
 class PayloadTypes(Middleware):
-    async def preprocess(self, app, state: BaseState, event) -> None:
+    async def preprocess(self, app, state: BaseState, event) -> StateUpdate | None:
+        if refused(event.name):
+            return StateUpdate()  # answered with nothing: the handler does not run
         fixed = check_payload(event.name, event.payload)
         if fixed is not event.payload:
             event.payload.clear()

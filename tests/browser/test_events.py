@@ -696,3 +696,20 @@ def test_after_sign_out_the_tabs_next_page_carries_nothing_of_the_account(pages,
     assert page.view("ManageMfaState", first).get("available_phones", []) == []
     assert page.view("AddPhoneState", first).get("number", "") == ""
     assert page.view("ManageMfaState", first).get("events", []) == []
+
+
+def test_a_wrong_payload_type_gets_the_refusal_of_a_wrong_value(pages, service, victim):
+    """The running app checks payloads before any handler (state/payloads.py): a list for a
+    phone id is no phone of the account, an int typed as a number is no number."""
+    person = sign_up(service)
+    phone_id = add_verified_phone(service, person, "mine", fresh_number())
+    page = pages(person.token)
+    page.open(MANAGE)
+
+    mark = page.call("ManageMfaState", "use_for_mfa", phone_id=[phone_id])
+    assert manage_error(page, mark, "use_for_mfa", "") == NOT_FOUND
+    page.open(ADD_PHONE)
+    page.call("AddPhoneState", "set_number", value=12345)
+    page.call("AddPhoneState", "setvar", var_name="number", value=678)
+    page.settle()
+    assert page.view("AddPhoneState")["number"] == ""
