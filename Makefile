@@ -8,6 +8,7 @@ BUN_DIR     := .tools/bun
 BUN_STAMP   := $(BUN_DIR)/.installed-$(BUN_VERSION)
 # Keyed on content, not mtime: `reflex run` touches requirements.txt on every start.
 REQ_STAMP   := $(VENV)/.requirements-$(shell sha256sum requirements.txt | cut -c1-16)
+DEV_STAMP   := $(VENV)/.dev-requirements-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 # Browser-test tools from the npm registry (axe-core), pinned by tests/browser/package-lock.json.
 BROWSER_NPM := tests/browser
 AXE_STAMP   := $(BROWSER_NPM)/node_modules/.installed-$(shell sha256sum $(BROWSER_NPM)/package-lock.json | cut -c1-16)
@@ -21,9 +22,12 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 
-.PHONY: install run test-deps test clean bench-deps bench
+.PHONY: install install-dev run lint test-deps test clean bench-deps bench
 
 install: $(REQ_STAMP) $(BUN_STAMP)
+
+# The test suite's and the linters' tools, on top of the app's own pins.
+install-dev: install $(DEV_STAMP)
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -31,6 +35,10 @@ $(PY):
 $(REQ_STAMP): | $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.requirements-* && touch $@
+
+$(DEV_STAMP): $(REQ_STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.dev-requirements-* && touch $@
 
 $(BUN_STAMP):
 	npm install --prefix $(BUN_DIR) --no-fund --no-audit bun@$(BUN_VERSION)
@@ -47,7 +55,7 @@ $(AXE_STAMP):
 
 # From Debian, only when missing: Chromium for the browser tests; PostgreSQL and Redis for the
 # scale-out run (the tests start their own servers on free loopback ports, never the system's).
-test-deps: install $(AXE_STAMP)
+test-deps: install-dev $(AXE_STAMP)
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
@@ -67,17 +75,23 @@ test: test-deps
 		[ $$rc -eq 0 ] || [ $$rc -eq 5 ] || status=$$rc; cov="--cov-append"; \
 	done; exit $$status
 
+# ruff (check and format) and mypy, configured in pyproject.toml; .ci/run runs it before the tests.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
 # Benchmarks (bench/): `make bench`, or `make bench QUICK=1` (under 2 minutes). Their own
 # dependencies go into .venv with the app's pins as constraints; `make test` never needs them.
-BENCH_STAMP := $(VENV)/.bench-requirements-$(shell sha256sum bench/requirements.txt requirements.txt | sha256sum | cut -c1-16)
+BENCH_STAMP := $(VENV)/.bench-requirements-$(shell sha256sum bench/requirements.txt requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 BENCH_ARGS  := $(if $(filter 1 yes true,$(QUICK)),--quick) $(if $(filter 0 no false,$(SCALEOUT)),--no-scaleout)
 
-$(BENCH_STAMP): $(REQ_STAMP)
-	sed 's/\[[^]]*\]//' requirements.txt > $(VENV)/bench-constraints.txt
+$(BENCH_STAMP): $(DEV_STAMP)
+	sed -e 's/\[[^]]*\]//' -e '/^-r /d' requirements.txt requirements-dev.txt > $(VENV)/bench-constraints.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt -c $(VENV)/bench-constraints.txt
 	rm -f $(VENV)/.bench-requirements-* && touch $@
 
-bench-deps: install $(BENCH_STAMP)
+bench-deps: install-dev $(BENCH_STAMP)
 	@if [ "$(filter 0 no false,$(SCALEOUT))" = "" ] && ! { [ -x /usr/bin/redis-server ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; }; then \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server \
 		|| { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server; } \
