@@ -4,6 +4,7 @@ database, same MFA_SECRET_KEY) to create each simulated session's user up front.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -140,10 +141,8 @@ class AppServer:
     def rss_bytes(self) -> int:
         total = 0
         for pid in self.worker_pids():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 total += psutil.Process(pid).memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def log_size(self) -> int:
@@ -200,8 +199,9 @@ class BenchService:
     def make_stale(self, token: str) -> None:
         """Move the session's last verification 11 minutes back: the next sensitive change
         must re-verify first."""
-        from mfa_app.store.tables import SessionRow
         from sqlmodel import select
+
+        from mfa_app.store.tables import SessionRow
 
         stale = self.ctx.now() - timedelta(seconds=self.ctx.settings.reverification_max_age_s + 60)
         hmac = self.ctx.hmac("session", token)

@@ -57,7 +57,7 @@ async def run_sessions(
                 rec.flow_seconds.append(time.perf_counter() - start)
             except FlowError as exc:
                 rec.errors.append(str(exc))
-            except Exception as exc:  # noqa: BLE001 — every failure is counted and shown
+            except Exception as exc:  # every failure is counted and shown
                 rec.errors.append(f"{prefix}{type(exc).__name__}: {exc}")
 
     start = time.perf_counter()

@@ -115,21 +115,21 @@ LOGGING = {{
 }}
 '''
 
-URLS = '''
+URLS = """
 from django.urls import include, path
 from two_factor.urls import urlpatterns as tf_urls
 
 urlpatterns = [path("", include(tf_urls))]
-'''
+"""
 
-WSGI = '''
+WSGI = """
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer.settings")
 application = get_wsgi_application()
-'''
+"""
 
 SETUP_USERS = '''
 """Migrate, then create the bench users, each with a confirmed default SMS phone."""
@@ -175,9 +175,7 @@ class PeerServer:
         self.sms_log = base / "sms.log"
         self.sms_log.touch()
         (base / "peer/__init__.py").write_text("")
-        (base / "peer/settings.py").write_text(
-            SETTINGS.format(secret=secrets.token_hex(32), sms_log=str(self.sms_log))
-        )
+        (base / "peer/settings.py").write_text(SETTINGS.format(secret=secrets.token_hex(32), sms_log=str(self.sms_log)))
         (base / "peer/urls.py").write_text(URLS)
         (base / "peer/wsgi.py").write_text(WSGI)
         (base / "setup_users.py").write_text(SETUP_USERS)
@@ -277,7 +275,7 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
             "/account/login/",
             {"csrfmiddlewaretoken": _csrf(page), "login_view-current_step": "token", "token-otp_token": token},
         )
-        if "/account/two_factor/" != page.url.path:
+        if page.url.path != "/account/two_factor/":
             raise FlowError(f"peer login: ended on {page.url.path}")
         await timed("profile", "GET", "/account/two_factor/")
         page = await timed("phone.get", "GET", "/account/two_factor/phone/register/")
@@ -297,7 +295,11 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
             "phone.validate",
             "POST",
             "/account/two_factor/phone/register/",
-            {"csrfmiddlewaretoken": _csrf(page), "phone_setup_view-current_step": "validation", "validation-token": token},
+            {
+                "csrfmiddlewaretoken": _csrf(page),
+                "phone_setup_view-current_step": "validation",
+                "validation-token": token,
+            },
         )
         if "/account/two_factor/phone/unregister/" not in page.text:
             raise FlowError("peer phone.validate: the backup phone is not on the profile page")

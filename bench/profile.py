@@ -15,10 +15,26 @@ from bench.app_server import ROOT
 # standard library's own frames (json, copy, selectors, ...) count for whoever called them.
 CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
     ("argon2id hashing (passwords, backup codes)", ("/argon2/",)),
-    ("database (SQLAlchemy, sqlite3/psycopg2, Alembic)", ("/sqlalchemy/", "/sqlite3/", "/psycopg2/", "/sqlmodel/", "/alembic/")),
+    (
+        "database (SQLAlchemy, sqlite3/psycopg2, Alembic)",
+        ("/sqlalchemy/", "/sqlite3/", "/psycopg2/", "/sqlmodel/", "/alembic/"),
+    ),
     ("phone number parsing/formatting (phonenumbers)", ("/phonenumbers/",)),
     ("Redis state manager (redis client)", ("/redis/",)),
-    ("websocket / socket.io / HTTP server", ("/socketio/", "/engineio/", "/websockets/", "/granian/", "/uvicorn/", "/starlette/", "/aiohttp/", "/h11/", "/wsproto/")),
+    (
+        "websocket / socket.io / HTTP server",
+        (
+            "/socketio/",
+            "/engineio/",
+            "/websockets/",
+            "/granian/",
+            "/uvicorn/",
+            "/starlette/",
+            "/aiohttp/",
+            "/h11/",
+            "/wsproto/",
+        ),
+    ),
     ("Reflex event processing, state, deltas", ("/reflex/", "/reflex_base/", "/reflex_components")),
     ("pydantic", ("/pydantic/", "/pydantic_core/")),
     ("app code (mfa_app)", ("/mfa_app/",)),
@@ -78,9 +94,7 @@ def summarise(raw: Path, top: int = 12) -> dict:
         leaves[_short(frames[-1])] += n
     return {
         "samples": total,
-        "categories": [
-            {"what": name, "share": round(count / total, 3)} for name, count in categories.most_common()
-        ]
+        "categories": [{"what": name, "share": round(count / total, 3)} for name, count in categories.most_common()]
         if total
         else [],
         "top_leaf_functions": [

@@ -57,7 +57,9 @@ def latency_table(latencies: dict[str, list[float]], kinds: dict[str, str]) -> d
     events = [v for kind in kinds if kind != "connect" for v in latencies.get(kind, [])]
     table["all_events"] = summary(events)
     if kinds is KINDS:
-        light = [v for kind in kinds if kind not in HASHING_KINDS and kind != "connect" for v in latencies.get(kind, [])]
+        light = [
+            v for kind in kinds if kind not in HASHING_KINDS and kind != "connect" for v in latencies.get(kind, [])
+        ]
         table["all_events_without_hashing"] = summary(light)
     return table
 
@@ -160,7 +162,9 @@ def markdown(results: dict) -> str:
     for t in r["targets"]:
         value = t["value"]
         shown = _fmt(value, 2) if isinstance(value, float) else str(value)
-        add(f"| {t['target']} | {shown} | {'yes' if t['met'] else '**no**'} | {t['by']}{'; ' + t['note'] if t['note'] else ''} |")
+        add(
+            f"| {t['target']} | {shown} | {'yes' if t['met'] else '**no**'} | {t['by']}{'; ' + t['note'] if t['note'] else ''} |"
+        )
     add("")
     paced = r.get("paced", {})
     add(
@@ -210,7 +214,9 @@ def markdown(results: dict) -> str:
 
     add("## Throughput: completed flows per second, ours vs django-two-factor-auth")
     add("")
-    add("| sessions | mfa_app flows/s | peer flows/s | ratio | mfa_app errors | peer errors | mfa_app backend CPU (1 core = 100%) | CPU ms per flow: mfa_app / peer | load avg after |")
+    add(
+        "| sessions | mfa_app flows/s | peer flows/s | ratio | mfa_app errors | peer errors | mfa_app backend CPU (1 core = 100%) | CPU ms per flow: mfa_app / peer | load avg after |"
+    )
     add("|---|---|---|---|---|---|---|---|---|")
     for c in counts:
         phase = r["sqlite"]["phases"].get(c, {})
@@ -245,7 +251,9 @@ def markdown(results: dict) -> str:
             a = r["latency_ms"].get(c, {}).get("all_events")
             b = r["peer"]["latency_ms"].get(c, {}).get("all_events")
             if a and b:
-                add(f"| **every event / request** | {c} | all | {_fmt(a['p50'])} / {_fmt(a['p95'])} / {_fmt(a['p99'])} | all | {_fmt(b['p50'])} / {_fmt(b['p95'])} / {_fmt(b['p99'])} |")
+                add(
+                    f"| **every event / request** | {c} | all | {_fmt(a['p50'])} / {_fmt(a['p95'])} / {_fmt(a['p99'])} | all | {_fmt(b['p50'])} / {_fmt(b['p95'])} / {_fmt(b['p99'])} |"
+                )
         add("")
         add("Peer requests: " + "; ".join(f"`{k}` {v}" for k, v in PEER_KINDS.items()) + ".")
         add("")
@@ -268,12 +276,16 @@ def markdown(results: dict) -> str:
                 cells.append("–" if not s else f"{_fmt(s['p50'])} / {_fmt(s['p95'])} / {_fmt(s['p99'])}")
             add(f"| {kind} | " + " | ".join(cells) + " |")
         add("")
-        add("| sessions | flows/s | errors | backend exceptions in the app log | same sessions on SQLite, 1 worker: flows/s |")
+        add(
+            "| sessions | flows/s | errors | backend exceptions in the app log | same sessions on SQLite, 1 worker: flows/s |"
+        )
         add("|---|---|---|---|---|")
         for c in so_counts:
             exc = so["phases"][c].get("server_exceptions") or {}
             types = ", ".join(f"{k} ×{v}" for k, v in exc.get("types", {}).items()) or "none"
-            add(f"| {c} | {_fmt(so['flows_per_s'].get(c), 2)} | {so['phases'][c]['errors']} | {exc.get('count', 0)} ({types}) | {_fmt(r['flows_per_s'].get(c), 2)} |")
+            add(
+                f"| {c} | {_fmt(so['flows_per_s'].get(c), 2)} | {so['phases'][c]['errors']} | {exc.get('count', 0)} ({types}) | {_fmt(r['flows_per_s'].get(c), 2)} |"
+            )
     add("")
 
     add("## Page weight (production build)")
@@ -281,14 +293,25 @@ def markdown(results: dict) -> str:
     add("| route | JS raw KB | JS gzip KB | CSS raw KB | CSS gzip KB | HTML gzip KB | JS files |")
     add("|---|---|---|---|---|---|---|")
     for route, w in r["page_weight"].items():
-        add(f"| `{route}` | {_kb(w['js_raw'])} | **{_kb(w['js_gzip'])}** | {_kb(w['css_raw'])} | {_kb(w['css_gzip'])} | {_kb(w['html_gzip'])} | {w['js_files']} |")
-    add(f"| reference `/account/manage-mfa` (Next.js 16 + Clerk) | ~1,100 | **~{REFERENCE_JS_GZIP_KB}** ({REFERENCE_APP_JS_GZIP_KB} app + ~129 Clerk) | | | | |")
+        add(
+            f"| `{route}` | {_kb(w['js_raw'])} | **{_kb(w['js_gzip'])}** | {_kb(w['css_raw'])} | {_kb(w['css_gzip'])} | {_kb(w['html_gzip'])} | {w['js_files']} |"
+        )
+    add(
+        f"| reference `/account/manage-mfa` (Next.js 16 + Clerk) | ~1,100 | **~{REFERENCE_JS_GZIP_KB}** ({REFERENCE_APP_JS_GZIP_KB} app + ~129 Clerk) | | | | |"
+    )
     add("")
     add(r.get("page_weight_method", ""))
     mm = r["page_weight"].get("/account/manage-mfa")
     if mm:
         add("")
-        add("Largest chunks of /account/manage-mfa (gzip KB): " + ", ".join(f"`{f['file']}` {_kb(f['gzip'])}" + (f" ({f['contains']})" if f.get("contains") else "") for f in mm["largest_js"]) + ".")
+        add(
+            "Largest chunks of /account/manage-mfa (gzip KB): "
+            + ", ".join(
+                f"`{f['file']}` {_kb(f['gzip'])}" + (f" ({f['contains']})" if f.get("contains") else "")
+                for f in mm["largest_js"]
+            )
+            + "."
+        )
     add("")
 
     add("## Start-up and memory")
@@ -299,12 +322,18 @@ def markdown(results: dict) -> str:
     add(f"| cold start: first `make run` on a clean checkout, to a served page | {_fmt(r.get('cold_start_s'), 1)} |")
     add(f"| warm start: second `make run` there | {_fmt(r.get('warm_start_s'), 1)} |")
     if r["sqlite"].get("built", True):
-        add(f"| `reflex run --env prod` here (production build + start), to a served page | {_fmt(r['sqlite'].get('prod_start_s'), 1)} |")
+        add(
+            f"| `reflex run --env prod` here (production build + start), to a served page | {_fmt(r['sqlite'].get('prod_start_s'), 1)} |"
+        )
     else:
-        add(f"| `reflex run --env prod --backend-only` here, to /ping (QUICK: the production build in .web was newer than every source and was reused) | {_fmt(r['sqlite'].get('prod_start_s'), 1)} |")
+        add(
+            f"| `reflex run --env prod --backend-only` here, to /ping (QUICK: the production build in .web was newer than every source and was reused) | {_fmt(r['sqlite'].get('prod_start_s'), 1)} |"
+        )
     add("")
     if st.get("mode"):
-        add(f"Cold start mode: {st['mode']}. Milestones (s since `make run`): cold {st.get('cold')}, warm {st.get('warm')}.")
+        add(
+            f"Cold start mode: {st['mode']}. Milestones (s since `make run`): cold {st.get('cold')}, warm {st.get('warm')}."
+        )
         add("")
     mem = r.get("memory", {})
     add(
@@ -323,29 +352,41 @@ def markdown(results: dict) -> str:
         for name, value in h.items():
             add(f"| {name} | {_fmt(value['wall_ms'], 1)} | {_fmt(value['cpu_ms'], 1)} |")
         add("")
-        add("argon2id on purpose: passwords with argon2-cffi's defaults (t=3, 64 MiB, p=4), backup codes lighter (t=2, 19 MiB, p=1), each code hashed on its own. A flow does one password check and ten backup-code hashes.")
+        add(
+            "argon2id on purpose: passwords with argon2-cffi's defaults (t=3, 64 MiB, p=4), backup codes lighter (t=2, 19 MiB, p=1), each code hashed on its own. A flow does one password check and ten backup-code hashes."
+        )
         add("")
 
     contention = r.get("scaleout", {}).get("write_contention")
     if contention:
         add("## Write transactions at once per worker, on PostgreSQL (`MFA_DB_WRITERS`, default 2)")
         add("")
-        add(f"`python -m bench.write_contention`, on the scale-out run's PostgreSQL: {write_contention.table(contention)[0]}.")
-        add("Each retry is a serialization conflict between different accounts (PostgreSQL tracks reads by index page); a transaction fails after 20 attempts.")
+        add(
+            f"`python -m bench.write_contention`, on the scale-out run's PostgreSQL: {write_contention.table(contention)[0]}."
+        )
+        add(
+            "Each retry is a serialization conflict between different accounts (PostgreSQL tracks reads by index page); a transaction fails after 20 attempts."
+        )
         add("")
         lines.extend(write_contention.table(contention)[2:])
         add("")
 
     prof = r.get("profile", {})
     if prof.get("categories"):
-        add(f"## Where the backend's CPU goes ({prof.get('phase', '')}, py-spy, {prof['samples']:,} samples of the worker)")
+        add(
+            f"## Where the backend's CPU goes ({prof.get('phase', '')}, py-spy, {prof['samples']:,} samples of the worker)"
+        )
         add("")
         add("| what | share of samples |")
         add("|---|---|")
         for c in prof["categories"]:
             add(f"| {c['what']} | {c['share']:.0%} |")
         add("")
-        add("Top functions on CPU: " + "; ".join(f"`{f['function']}` {f['share']:.0%}" for f in prof["top_leaf_functions"][:8]) + ".")
+        add(
+            "Top functions on CPU: "
+            + "; ".join(f"`{f['function']}` {f['share']:.0%}" for f in prof["top_leaf_functions"][:8])
+            + "."
+        )
         add("")
     elif prof.get("error"):
         add(f"Profile: not taken ({prof['error']}).")
@@ -370,7 +411,7 @@ def _paced_section(r: dict) -> list[str]:
     paced = r.get("paced", {})
     lines = ["## Paced: sessions with human think time (single worker, SQLite)", ""]
     if paced.get("status") != "ran":
-        return lines + [f"**Skipped**: {paced.get('note', 'not run')}.", ""]
+        return [*lines, f"**Skipped**: {paced.get('note', 'not run')}.", ""]
     scale = paced["think_scale"]
     pauses = ", ".join(f"{what} {seconds * scale:g} s" for what, seconds in paced["think_s"].items())
     lines.append(
@@ -451,7 +492,13 @@ def chart(results: dict, path: Path) -> None:
         label="p99 without argon2id events",
     )
     if r.get("peer", {}).get("latency_ms"):
-        ax.plot(xs, [r["peer"]["latency_ms"].get(c, {}).get("all_events", {}).get("p99", float("nan")) for c in counts], marker="^", linestyle="--", label="peer p99 (every request)")
+        ax.plot(
+            xs,
+            [r["peer"]["latency_ms"].get(c, {}).get("all_events", {}).get("p99", float("nan")) for c in counts],
+            marker="^",
+            linestyle="--",
+            label="peer p99 (every request)",
+        )
     ax.axhline(TARGET_P99_MS, color="red", linestyle="--", linewidth=1, label="target p99")
     ax.set_xticks(list(xs), [f"{c} sessions" for c in counts])
     ax.set_yscale("log")
@@ -470,8 +517,10 @@ def chart(results: dict, path: Path) -> None:
             if str(c) in counts:
                 x = counts.index(str(c))
                 ax.scatter([x - 0.2], [so["flows_per_s"][str(c)]], marker="*", s=120, color="black", zorder=3)
-        ax.scatter([], [], marker="*", s=120, color="black", label=f"mfa_app: PostgreSQL + Redis, {so['workers']} workers")
-    for x, (a, b) in enumerate(zip(ours, peer)):
+        ax.scatter(
+            [], [], marker="*", s=120, color="black", label=f"mfa_app: PostgreSQL + Redis, {so['workers']} workers"
+        )
+    for x, (a, b) in enumerate(zip(ours, peer, strict=False)):
         if b:
             ax.annotate(f"{a / b:.2f}x", (x, max(a, b)), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(list(xs), [f"{c} sessions" for c in counts])
@@ -489,7 +538,7 @@ def chart(results: dict, path: Path) -> None:
     ax.barh(["reference manage-mfa"], [REFERENCE_JS_GZIP_KB], color="grey", label="reference JS gzip (Next.js + Clerk)")
     ax.axvline(TARGET_JS_GZIP_KB, color="red", linestyle="--", linewidth=1, label=f"target {TARGET_JS_GZIP_KB} KB JS")
     ax.set_xlabel("KB")
-    ax.set_xlim(0, max(j + c for j, c in zip(js, css)) * 1.6)
+    ax.set_xlim(0, max(j + c for j, c in zip(js, css, strict=False)) * 1.6)
     ax.invert_yaxis()
     ax.set_title("Page weight per route (production build)", fontsize=10)
     ax.legend(fontsize=7, loc="center right")

@@ -438,7 +438,11 @@ def limits(results: dict) -> list[str]:
             )
     w = results.get("page_weight", {}).get("/account/manage-mfa")
     if w:
-        parts = ", ".join(f"{f['file'].split('-')[0]} {f['gzip'] / 1024:.0f} KB" + (f" ({f['contains']})" if f.get("contains") else "") for f in w["largest_js"][:4])
+        parts = ", ".join(
+            f"{f['file'].split('-')[0]} {f['gzip'] / 1024:.0f} KB"
+            + (f" ({f['contains']})" if f.get("contains") else "")
+            for f in w["largest_js"][:4]
+        )
         notes.append(
             f"Page weight: the {w['js_gzip'] / 1024:.0f} KB gzip of JS for /account/manage-mfa is almost all the Reflex "
             f"runtime every route shares (largest chunks: {parts}); the page's own chunk is a few KB. "
@@ -486,7 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "quick": args.quick,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
         "target_sessions": TARGET_SESSIONS,
         "machine": {
             "cpus": os.cpu_count(),
@@ -526,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
             log("peer: django-two-factor-auth under gunicorn")
             try:
                 results["peer"] = run_peer(tmp / "peer", logs, plan["counts"], plan["flows"], plan["deadline_s"])
-            except Exception as exc:  # noqa: BLE001 — the report says what failed
+            except Exception as exc:  # the report says what failed
                 failed.append(f"peer: {type(exc).__name__}: {exc}")
                 log(failed[-1])
 
@@ -536,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
             log("scale-out: PostgreSQL + Redis + several workers")
             try:
                 results["scaleout"] = run_scaleout(tmp, logs, plan)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 failed.append(f"scale-out: {type(exc).__name__}: {exc}")
                 results["scaleout"] = {"status": "failed", "note": failed[-1][:500]}
                 log(failed[-1])
@@ -544,8 +550,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_startup:
             log("cold and warm start of make run on a clean clone")
             try:
-                results["startup"] = startup.measure(tmp / "startup", logs, quick=args.quick, timeout=600 if not args.quick else 180)
-            except Exception as exc:  # noqa: BLE001
+                results["startup"] = startup.measure(
+                    tmp / "startup", logs, quick=args.quick, timeout=600 if not args.quick else 180
+                )
+            except Exception as exc:
                 failed.append(f"startup: {type(exc).__name__}: {exc}")
                 log(failed[-1])
     finally:

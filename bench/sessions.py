@@ -17,6 +17,7 @@ clicking (ThinkTime); the pause ends before the emit, so it is never inside a la
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -90,17 +91,23 @@ DONE: dict[str, Callable[[dict], bool]] = {
     "add_phone.set_number": lambda s: "formatted" in _get(s, ADD),
     "add_phone.submit_number": lambda s: _get(s, ADD).get("busy") is False,
     "add_phone.verify": lambda s: _get(s, ADD).get("busy") is False,
-    "manage.use_for_mfa": lambda s: _get(s, REV).get("is_open") is True
-    or (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("error") or _get(s, MAN).get("notice"))),
-    "reverify.submit_password": lambda s: (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("notice")))
-    or _failed(s, REV, False)
-    or _failed(s, MAN, ""),
-    "manage.generate_backup_codes": lambda s: _get(s, REV).get("sending") is False
-    or _get(s, MAN).get("showing_codes") is True
-    or _failed(s, MAN, ""),
-    "reverify.submit_code": lambda s: (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True)
-    or _failed(s, REV, False)
-    or _failed(s, MAN, ""),
+    "manage.use_for_mfa": lambda s: (
+        _get(s, REV).get("is_open") is True
+        or (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("error") or _get(s, MAN).get("notice")))
+    ),
+    "reverify.submit_password": lambda s: (
+        (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("notice")))
+        or _failed(s, REV, False)
+        or _failed(s, MAN, "")
+    ),
+    "manage.generate_backup_codes": lambda s: (
+        _get(s, REV).get("sending") is False or _get(s, MAN).get("showing_codes") is True or _failed(s, MAN, "")
+    ),
+    "reverify.submit_code": lambda s: (
+        (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True)
+        or _failed(s, REV, False)
+        or _failed(s, MAN, "")
+    ),
     "manage.done": lambda s: _get(s, MAN).get("showing_codes") is False,
 }
 MARK_DONE: dict[str, Callable[[dict], bool]] = {
@@ -124,9 +131,7 @@ class Client:
     """One browser tab: a socket.io connection and the merged state it has been sent. With a
     ThinkTime, it pauses before each event that names what the person does first."""
 
-    def __init__(
-        self, base_url: str, cookie: str | None, recorder: Recorder, think: ThinkTime | None = None
-    ) -> None:
+    def __init__(self, base_url: str, cookie: str | None, recorder: Recorder, think: ThinkTime | None = None) -> None:
         self.base_url, self.cookie, self.rec, self.think = base_url, cookie, recorder, think
         self.sio = socketio.AsyncClient(reconnection=False)
         self.state: dict[str, dict] = defaultdict(dict)
@@ -140,7 +145,9 @@ class Client:
         if update.get("events") and "backend_error" in json.dumps(update["events"], default=str):
             # Reflex's default backend exception handler: an error toast, and no further delta.
             if self._waiter is not None and not self._waiter[1].done():
-                self._waiter[1].set_exception(FlowError("the server raised an exception (error toast; see the app log)"))
+                self._waiter[1].set_exception(
+                    FlowError("the server raised an exception (error toast; see the app log)")
+                )
             return
         for substate, values in (update.get("delta") or {}).items():
             clean = {k.removesuffix(SUFFIX): v for k, v in values.items()}
@@ -218,10 +225,8 @@ class Client:
         return "; ".join(parts) or "nothing"
 
     async def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(self.sio.disconnect(), 10)
-        except Exception:  # noqa: BLE001 — a failed close must not hide the flow's outcome
-            pass
 
 
 @dataclass
@@ -266,9 +271,7 @@ async def run_flow(
         phone_id = phones[0]["id"]
 
         await asyncio.to_thread(make_stale, user.token)
-        await client.call(
-            "manage.use_for_mfa", f"{MAN}.use_for_mfa", {"phone_id": phone_id}, MANAGE_PATH, pause=CLICK
-        )
+        await client.call("manage.use_for_mfa", f"{MAN}.use_for_mfa", {"phone_id": phone_id}, MANAGE_PATH, pause=CLICK)
         _expect(client.state[REV].get("needs_password") is True, "use_for_mfa: no password re-verification asked")
         await client.call(
             "reverify.submit_password",
@@ -280,9 +283,7 @@ async def run_flow(
         )
         _expect(client.state[MAN].get("two_factor_enabled") is True, "use_for_mfa: MFA not on")
 
-        await client.call(
-            "manage.generate_backup_codes", f"{MAN}.generate_backup_codes", {}, MANAGE_PATH, pause=CLICK
-        )
+        await client.call("manage.generate_backup_codes", f"{MAN}.generate_backup_codes", {}, MANAGE_PATH, pause=CLICK)
         _expect(bool(client.state[REV].get("sent_to")), "generate_backup_codes: no re-verification code sent")
         code = await outbox.code(user.e164, 2)
         await client.call(

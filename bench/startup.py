@@ -68,10 +68,10 @@ def _serve(clone: Path, logs: Path, name: str, timeout: float) -> dict:
             seen["backend_s"] = now
         if "frontend_s" not in seen and http_status(f"http://127.0.0.1:{front}/", timeout=10) is not None:
             seen["frontend_s"] = now
-        if "backend_s" in seen and "frontend_s" in seen:
-            if http_status(f"http://127.0.0.1:{front}/account/manage-mfa", timeout=30) == 200:
-                seen["page_s"] = time.monotonic() - start
-                return True
+        both_up = "backend_s" in seen and "frontend_s" in seen
+        if both_up and http_status(f"http://127.0.0.1:{front}/account/manage-mfa", timeout=30) == 200:
+            seen["page_s"] = time.monotonic() - start
+            return True
         return False
 
     try:

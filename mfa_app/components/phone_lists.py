@@ -22,13 +22,19 @@ def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.C
 def _mfa_phone(phone: PhoneView) -> rx.Component:
     return rx.el.li(
         rx.text(phone.number, rx.cond(phone.is_default, " (Default)", ""), weight="medium"),
-        _action("Disable for MFA", "disable_for_mfa", phone, ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id)),
+        _action(
+            "Disable for MFA", "disable_for_mfa", phone, ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id)
+        ),
         rx.cond(
             ~phone.is_default,
             _action("Make default", "make_default", phone, ManageMfaState.make_default(phone.id)),
         ),
         _action(
-            "Remove from account", "remove", phone, ManageMfaState.ask_to_confirm("remove", phone.id), color_scheme="red"
+            "Remove from account",
+            "remove",
+            phone,
+            ManageMfaState.ask_to_confirm("remove", phone.id),
+            color_scheme="red",
         ),
         class_name="phone-row",
     )
@@ -39,7 +45,11 @@ def _available_phone(phone: PhoneView) -> rx.Component:
         rx.text(phone.number, weight="medium"),
         _action("Use for MFA", "use_for_mfa", phone, ManageMfaState.use_for_mfa(phone.id)),
         _action(
-            "Remove from account", "remove", phone, ManageMfaState.ask_to_confirm("remove", phone.id), color_scheme="red"
+            "Remove from account",
+            "remove",
+            phone,
+            ManageMfaState.ask_to_confirm("remove", phone.id),
+            color_scheme="red",
         ),
         class_name="phone-row",
     )
@@ -94,7 +104,9 @@ def confirm_dialog() -> rx.Component:
             ),
             rx.flex(
                 rx.alert_dialog.cancel(
-                    rx.button("Cancel", variant="soft", color_scheme="gray", on_click=ManageMfaState.cancel_confirmation)
+                    rx.button(
+                        "Cancel", variant="soft", color_scheme="gray", on_click=ManageMfaState.cancel_confirmation
+                    )
                 ),
                 rx.alert_dialog.action(
                     rx.button(

@@ -53,7 +53,12 @@ def reverify_dialog() -> rx.Component:
                     rx.flex(
                         rx.cond(
                             ReverifyState.backup_code_available & (ReverifyState.method != "backup_code"),
-                            rx.button("Use a backup code", variant="ghost", type="button", on_click=ReverifyState.use_backup_code),
+                            rx.button(
+                                "Use a backup code",
+                                variant="ghost",
+                                type="button",
+                                on_click=ReverifyState.use_backup_code,
+                            ),
                         ),
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         submit_button("Continue", ReverifyState.busy),

@@ -22,11 +22,14 @@ def make_sender(settings: Settings) -> SmsSender:
                 "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID": settings.twilio_from_number
                 or settings.twilio_messaging_service_sid,
                 "TWILIO_API_BASE": settings.twilio_api_base,
-            }
+            },
         )
         return TwilioSender(settings)
     if settings.sms_provider == "webhook":
-        _require("webhook", {"MFA_SMS_WEBHOOK_URL": settings.sms_webhook_url, "MFA_SMS_WEBHOOK_SECRET": settings.sms_webhook_secret})
+        _require(
+            "webhook",
+            {"MFA_SMS_WEBHOOK_URL": settings.sms_webhook_url, "MFA_SMS_WEBHOOK_SECRET": settings.sms_webhook_secret},
+        )
         if not settings.sms_webhook_url.startswith(("http://", "https://")):
             raise ValueError("MFA_SMS_WEBHOOK_URL must start with http:// or https://")
         return WebhookSender(settings)

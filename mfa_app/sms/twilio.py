@@ -48,7 +48,9 @@ ERRORS: dict[int, tuple[str, str]] = {
 
 class TwilioSender:
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
-        self._url = f"{settings.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
+        self._url = (
+            f"{settings.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
+        )
         self._auth = httpx.BasicAuth(settings.twilio_account_sid, settings.twilio_auth_token)
         if settings.twilio_messaging_service_sid:
             self._sender = {"MessagingServiceSid": settings.twilio_messaging_service_sid}

@@ -116,10 +116,6 @@ def writing(engine: Engine, work: Callable[[Session], T]) -> T:
 
 @contextmanager
 def _serializable_session(engine: Engine) -> Iterator[Session]:
-    if engine.dialect.name == "sqlite":
-        options = {"sqlite_begin": "IMMEDIATE"}
-    else:
-        options = {"isolation_level": "SERIALIZABLE"}
-    with engine.connect().execution_options(**options) as conn:
-        with Session(bind=conn) as db:
-            yield db
+    options = {"sqlite_begin": "IMMEDIATE"} if engine.dialect.name == "sqlite" else {"isolation_level": "SERIALIZABLE"}
+    with engine.connect().execution_options(**options) as conn, Session(bind=conn) as db:
+        yield db
