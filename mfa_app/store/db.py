@@ -8,7 +8,6 @@ correct when two requests race, on one worker or on many.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import sqlite3
@@ -100,7 +99,9 @@ def writing(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run `work(db)` in one serializable transaction, committed at the end, retried whole when
     PostgreSQL reports a serialization conflict. `work` must have no side effect outside the db.
     It waits for one of the engine's writer slots, which it does not hold while backing off."""
-    for attempt in itertools.count(1):
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             with _writer_slots[engine], _serializable_session(engine) as db:
                 result = work(db)
