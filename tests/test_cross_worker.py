@@ -254,9 +254,9 @@ def test_a_handoff_nonce_traded_on_two_workers_at_once_gives_one_session(ctx, us
 # --- lockout ---------------------------------------------------------------------------------------
 
 
-def failed_attempts(ctx, email: str) -> int:
+def password_failures(ctx, email: str) -> int:
     with ctx.engine.connect() as conn:
-        return conn.execute(sa.select(UserRow.failed_attempts).where(UserRow.email == email)).scalar_one()
+        return conn.execute(sa.select(UserRow.password_failures).where(UserRow.email == email)).scalar_one()
 
 
 def test_nine_wrong_passwords_over_two_workers_are_all_counted_and_do_not_lock(ctx, user, workers):
@@ -265,7 +265,7 @@ def test_nine_wrong_passwords_over_two_workers_are_all_counted_and_do_not_lock(c
     outcomes = workers.run(ctx, *spread(wrong))
 
     assert refusals(outcomes) == {"form_password_incorrect": MAX_FAILED_ATTEMPTS - 1}
-    assert failed_attempts(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
+    assert password_failures(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
     assert accounts.sign_in(ctx, user.email, PASSWORD).attempt.status == "complete"
 
 

@@ -232,9 +232,9 @@ def test_reserving_two_phones_at_once_with_a_strong_session_makes_exactly_one_de
 # --- failed attempts under concurrency ------------------------------------------------------------
 
 
-def failed_attempts(ctx, email: str) -> int:
+def password_failures(ctx, email: str) -> int:
     with ctx.engine.connect() as conn:
-        return conn.execute(sa.select(UserRow.failed_attempts).where(UserRow.email == email)).scalar_one()
+        return conn.execute(sa.select(UserRow.password_failures).where(UserRow.email == email)).scalar_one()
 
 
 def wrong_password(ctx, email: str) -> Callable[[], object]:
@@ -245,7 +245,7 @@ def test_concurrent_wrong_passwords_are_all_counted(ctx, user):
     outcomes = race(*[wrong_password(ctx, user.email) for _ in range(MAX_FAILED_ATTEMPTS - 1)])
 
     assert split(outcomes) == ([], ["form_password_incorrect"] * (MAX_FAILED_ATTEMPTS - 1))
-    assert failed_attempts(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
+    assert password_failures(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
     assert accounts.sign_in(ctx, user.email, PASSWORD).attempt.status == "complete"
 
 

@@ -69,7 +69,7 @@ def send_code(
             expires_at=now + CODE_TTL,
         )
         row.code_hmac = ctx.hmac("sms", row.id, code)
-        send = SmsSendRow(id=new_id("sms"), user_id=user_id, phone_number=to, sent_at=now)
+        send = SmsSendRow(id=new_id("sms"), user_id=user_id, phone_number=to, purpose=purpose, sent_at=now)
         db.add(row)
         db.add(send)
         return row.id, send.id

@@ -26,17 +26,17 @@ def count_failure(db: Session, user_id: str, error: AccountError, now: datetime)
     failures = db.execute(
         sa.update(UserRow)
         .where(UserRow.id == user_id)
-        .values(failed_attempts=UserRow.failed_attempts + 1)
-        .returning(UserRow.failed_attempts)
+        .values(password_failures=UserRow.password_failures + 1)
+        .returning(UserRow.password_failures)
     ).scalar_one()
     if failures < MAX_FAILED_ATTEMPTS:
         return error
     db.execute(
-        sa.update(UserRow).where(UserRow.id == user_id).values(failed_attempts=0, locked_until=now + LOCK_DURATION)
+        sa.update(UserRow).where(UserRow.id == user_id).values(password_failures=0, locked_until=now + LOCK_DURATION)
     )
     events.record(db, user_id, "user.locked", f"{failures} failed attempts in a row", now)
     return user_locked(int(LOCK_DURATION.total_seconds()))
 
 
 def clear_failures(db: Session, user_id: str) -> None:
-    db.execute(sa.update(UserRow).where(UserRow.id == user_id).values(failed_attempts=0, locked_until=None))
+    db.execute(sa.update(UserRow).where(UserRow.id == user_id).values(password_failures=0, locked_until=None))
