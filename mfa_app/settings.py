@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     default_region: str = "US"
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600
+    # Lockout (mfa_app/accounts/lockout.py): this many wrong passwords in a row, or wrong second
+    # factors since the last right one, lock the account for lockout_duration_s.
+    lockout_max_attempts: int = Field(10, ge=1)
+    lockout_duration_s: int = Field(3600, ge=1)
     # Threads for argon2id (password checks, backup codes) per backend worker; 0 = one per core.
     hashing_threads: int = Field(0, ge=0)
 

@@ -12,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from mfa_app import accounts
-from mfa_app.accounts.lockout import MAX_FAILED_ATTEMPTS
+from mfa_app.settings import Settings
 from mfa_app.store.tables import SecurityEventRow, UserRow
 from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
+MAX_FAILED_ATTEMPTS = Settings().lockout_max_attempts
 PHONE_A = "+14155550123"
 PHONE_B = "+14155550199"
 ROUNDS = 3
@@ -271,24 +272,22 @@ def test_more_concurrent_wrong_passwords_than_the_limit_lock_the_account_once(ct
     assert locked.value.code == "user_locked"
 
 
-def test_concurrent_wrong_passwords_sms_codes_and_backup_codes_count_together(ctx, outbox, clock, mfa_user):
+def test_concurrent_wrong_sms_codes_and_backup_codes_count_together_and_lock_once(ctx, outbox, clock, mfa_user):
     user, _ = mfa_user
     phone_id = accounts.reverification_status(ctx, user.token).phones[0].phone_number_id
     clock.advance(seconds=31)
     accounts.prepare_reverification(ctx, user.token, phone_id)
     right = outbox.last_code(MFA_PHONE)
-    wrong_codes = [f"{(int(right) + n) % 1_000_000:06d}" for n in (1, 2, 3)]
+    wrong_codes = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 6)]  # all five tries of the code
 
     outcomes = race(
-        *[wrong_password(ctx, user.email) for _ in range(4)],
         *[lambda c=c: accounts.reverify(ctx, user.token, "phone_code", c) for c in wrong_codes],
-        *[lambda: accounts.reverify(ctx, user.token, "backup_code", NOT_A_BACKUP_CODE) for _ in range(3)],
+        *[lambda: accounts.reverify(ctx, user.token, "backup_code", NOT_A_BACKUP_CODE) for _ in range(5)],
     )
 
     wins, refusals = split(outcomes)
     assert wins == []
-    assert Counter(refusals)["user_locked"] == 1
-    assert len(refusals) == MAX_FAILED_ATTEMPTS
+    assert Counter(refusals) == {"form_code_incorrect": MAX_FAILED_ATTEMPTS - 1, "user_locked": 1}
     assert count_events(ctx, "user.locked") == 1
     with pytest.raises(accounts.AccountError) as locked:
         accounts.sign_in(ctx, user.email, PASSWORD)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from mfa_app.accounts import limits, lockout
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, same, sms_code
-from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.errors import AccountError, count
 from mfa_app.settings import Settings
 from mfa_app.sms.base import Purpose, SmsMessage, SmsSendError
 from mfa_app.store.tables import SmsSendRow, UserRow, VerificationRow
@@ -95,14 +95,18 @@ def check_code(
 ) -> AccountError | None:
     """Try `code` against `verification`. Raises (nothing changed) for a malformed code, a missing,
     used or expired code or a locked account; returns the error to give after committing a
-    counted wrong try; returns None when the code is right (and now used)."""
+    counted wrong try; returns None when the code is right (and now used). Sign-in and
+    re-verification codes are second factors, under the lockout; a code for adding a phone is
+    limited only by its own tries."""
     now = ctx.now()
     code = code.strip()
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise AccountError("form_param_format_invalid", "Enter the 6-digit code from the text message.")
     if verification is None:
         raise AccountError("verification_missing", "No code was sent yet. Request a code first.")
-    lockout.ensure_not_locked(user, now)
+    second_factor = verification.purpose != "phone_verification"
+    if second_factor:
+        lockout.ensure_not_locked(user, now)
     if verification.consumed_at is not None:
         raise AccountError("verification_already_verified", "This code was already used. Request a new one.")
     if verification.expires_at <= now:
@@ -121,14 +125,12 @@ def check_code(
         raise too_many_tries()
     if not same(ctx.hmac("sms", verification.id, code), verification.code_hmac):
         left = MAX_TRIES - tries
-        error = AccountError(
-            "form_code_incorrect",
-            f"That code is incorrect. {left} tries left." if left else "That code is incorrect. Request a new one.",
-            tries_left=left,
-        )
-        return lockout.count_failure(db, user.id, error, now)
+        what_next = f"{count(left, 'try', 'tries')} left." if left else "Request a new one."
+        error = AccountError("form_code_incorrect", f"That code is incorrect. {what_next}", tries_left=left)
+        return lockout.count_failure(ctx, db, user.id, "second_factor", error) if second_factor else error
     db.execute(sa.update(VerificationRow).where(VerificationRow.id == verification.id).values(consumed_at=now))
-    lockout.clear_failures(db, user.id)
+    if second_factor:
+        lockout.clear_failures(db, user.id, "second_factor")
     return None
 
 

@@ -84,8 +84,8 @@ def _reverify_with_password(ctx: AccountContext, user: UserRow, password: str, m
         lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
         if not password_ok:
             incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
-            return lockout.count_failure(db, user.id, incorrect, ctx.now())
-        lockout.clear_failures(db, user.id)
+            return lockout.count_failure(ctx, db, user.id, "password", incorrect)
+        lockout.clear_failures(db, user.id, "password")
         mark(db)
         return None
 

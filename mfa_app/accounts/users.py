@@ -70,8 +70,8 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     def work(db: Session) -> SignInResult | AccountError:
         lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
         if not password_ok:
-            return lockout.count_failure(db, user.id, incorrect, ctx.now())
-        lockout.clear_failures(db, user.id)
+            return lockout.count_failure(ctx, db, user.id, "password", incorrect)
+        lockout.clear_failures(db, user.id, "password")
         if has_mfa(db, user.id):
             token = sessions.create(ctx, db, user.id, "first_factor", pending=True)
             return SignInResult(attempt=_needs_second_factor(db, user.id), session_token=token)

@@ -113,10 +113,10 @@ def test_a_code_entered_wrong_five_times_is_refused_even_when_right(page: Page, 
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     code, verify = page.get_by_label("Enter code"), page.get_by_role("button", name="Verify")
     alert = page.get_by_role("alert")
-    for left in (4, 3, 2, 1):
+    for left in ("4 tries", "3 tries", "2 tries", "1 try"):
         code.fill(wrong)
         verify.click()
-        expect(alert).to_have_text(f"That code is incorrect. {left} tries left.")
+        expect(alert).to_have_text(f"That code is incorrect. {left} left.")
     code.fill(wrong)
     verify.click()
     expect(alert).to_have_text("That code is incorrect. Request a new one.")
