@@ -27,9 +27,13 @@ class Settings(BaseSettings):
     sms_origin_host: str = "localhost"
     # ISO 3166 region codes, comma separated; empty means every region.
     sms_allowed_countries: str = ""
+    # Sending limits (mfa_app/accounts/limits.py; docs/security.md says why these defaults).
     sms_per_phone_per_hour: int = 5
     sms_per_account_per_hour: int = 10
     sms_global_per_minute: int = 60
+    sms_new_numbers_per_hour: int = Field(30, ge=1)
+    sms_new_numbers_per_client_per_hour: int = Field(10, ge=1)
+    unverified_phones_per_account: int = Field(3, ge=1)
     sms_connect_timeout_s: float = 3.0
     sms_total_timeout_s: float = 10.0
     sms_webhook_url: str = ""

@@ -329,6 +329,7 @@ def test_the_per_phone_cap_holds_across_workers(ctx, outbox, workers):
 
 
 def test_the_per_account_cap_holds_across_workers(ctx, outbox, user, workers):
+    ctx.settings.unverified_phones_per_account = 8
     phones = [accounts.create_phone(ctx, user.token, number).id for number in NUMBERS[:8]]
     calls = [("prepare_verification", (user.token, phone_id)) for phone_id in phones]
 
@@ -338,20 +339,48 @@ def test_the_per_account_cap_holds_across_workers(ctx, outbox, user, workers):
     assert len(outbox.messages()) == 3
 
 
-def test_once_the_global_cap_is_reached_every_worker_stops_sending(ctx, outbox, workers):
-    # The app-wide cap is a tripwire read outside the sending transaction (mfa_app/accounts/
-    # limits.py): a burst may overshoot it a little, but never stop short of it, and after it
-    # no worker sends anything.
+def test_the_per_client_cap_holds_across_workers(ctx, outbox, workers):
+    calls = [(name, (*args, "203.0.113.7")) for name, args in users_with_phone(ctx, NUMBERS[:8])]  # one address
+
+    outcomes = workers.run(ctx, *spread(calls), sms_new_numbers_per_client_per_hour=3)
+
+    assert refusals(outcomes) == {"ok:unverified": 3, "too_many_requests": 5}
+    assert len(outbox.messages()) == 3
+
+
+def test_once_the_new_number_cap_is_reached_every_worker_stops_sending_codes_to_new_numbers(ctx, outbox, workers):
+    # The app-wide caps are tripwires read outside the sending transaction (mfa_app/accounts/
+    # limits.py): a burst may overshoot one a little, but never stop short of it, and after it
+    # no worker sends anything of that budget.
     calls = users_with_phone(ctx, NUMBERS[:10])
     burst, after = calls[:8], calls[8:]
 
-    outcomes = workers.run(ctx, *spread(burst), sms_global_per_minute=4)
+    outcomes = workers.run(ctx, *spread(burst), sms_new_numbers_per_hour=4)
 
     assert set(refusals(outcomes)) <= {"ok:unverified", "sms_send_error"}
     assert refusals(outcomes)["ok:unverified"] >= 4
     sent_in_burst = len(outbox.messages())
-    assert workers.run(ctx, *spread(after), sms_global_per_minute=4) == [("refused", "sms_send_error")] * 2
+    assert workers.run(ctx, *spread(after), sms_new_numbers_per_hour=4) == [("refused", "sms_send_error")] * 2
     assert len(outbox.messages()) == sent_in_burst
+
+
+def test_once_the_mfa_phone_cap_is_reached_every_worker_stops_sending_sign_in_codes(ctx, outbox, workers):
+    calls = []
+    for n, number in enumerate(NUMBERS):
+        token = accounts.sign_up(ctx, f"mfa{n}@example.com", PASSWORD).session_token
+        phone = enable_mfa(ctx, outbox, token, number)
+        pending = accounts.sign_in(ctx, f"mfa{n}@example.com", PASSWORD).session_token
+        calls.append(("prepare_second_factor", (pending, phone.id)))
+    burst, after = calls[:8], calls[8:]
+    verification_codes = len(outbox.messages())
+
+    outcomes = workers.run(ctx, *spread(burst), sms_global_per_minute=4)
+
+    assert set(refusals(outcomes)) <= {"ok:needs_second_factor", "sms_send_error"}
+    assert refusals(outcomes)["ok:needs_second_factor"] >= 4
+    sent_in_burst = len(outbox.messages())
+    assert workers.run(ctx, *spread(after), sms_global_per_minute=4) == [("refused", "sms_send_error")] * 2
+    assert len(outbox.messages()) == sent_in_burst > verification_codes
 
 
 # --- bursts: on PostgreSQL most of these SERIALIZABLE transactions conflict and are retried,
@@ -372,7 +401,7 @@ def test_forty_codes_requested_at_once_over_two_workers_all_go_out(ctx, outbox, 
     numbers = [f"+1415555{n:04d}" for n in range(100, 140)]
     calls = users_with_phone(ctx, numbers)
 
-    outcomes = workers.run(ctx, *spread(calls))
+    outcomes = workers.run(ctx, *spread(calls), sms_new_numbers_per_hour=len(numbers))
 
     assert refusals(outcomes) == {"ok:unverified": len(numbers)}
     assert sorted(m["to"] for m in outbox.messages()) == sorted(numbers)

@@ -39,12 +39,16 @@ def send_code(
     to: str,
     purpose: Purpose,
     session_id: str | None = None,
+    client_ip: str | None = None,
 ) -> None:
-    """Record a new code and send it. A failed send takes back the record, so it costs neither
-    the cooldown nor the sending quota, and the previous code stays the live one."""
+    """Record a new code and send it, within the sending limits of its budget (`client_ip`, the
+    address of the client asking, when known, is counted for codes to new numbers). A failed send
+    takes back the record, so it costs neither the cooldown nor the sending quota, and the
+    previous code stays the live one."""
     code = sms_code(ctx.rng)
+    budget = limits.budget_of(purpose)
     with ctx.read() as db:
-        limits.check_global_rate(db, ctx.settings, ctx.now())
+        limits.check_app_wide(db, ctx.settings, budget, ctx.now())
 
     def reserve(db: Session) -> tuple[str, str]:
         now = ctx.now()
@@ -57,7 +61,7 @@ def send_code(
                 status=429,
                 seconds_left=wait,
             )
-        limits.check_send_allowed(db, ctx.settings, user_id, to, now)
+        limits.check_send_allowed(db, ctx.settings, budget, user_id=user_id, e164=to, client_ip=client_ip, now=now)
         row = VerificationRow(
             id=new_id("ver"),
             user_id=user_id,
@@ -69,7 +73,9 @@ def send_code(
             expires_at=now + CODE_TTL,
         )
         row.code_hmac = ctx.hmac("sms", row.id, code)
-        send = SmsSendRow(id=new_id("sms"), user_id=user_id, phone_number=to, purpose=purpose, sent_at=now)
+        send = SmsSendRow(
+            id=new_id("sms"), user_id=user_id, phone_number=to, purpose=purpose, client_ip=client_ip, sent_at=now
+        )
         db.add(row)
         db.add(send)
         return row.id, send.id
