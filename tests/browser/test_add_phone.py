@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from mfa_app.store.tables import SmsSendRow
 from tests.browser.conftest import CHROMIUM_ARGS, App, Phone, new_phone, seed_account, shoot, shoot_for_docs
 
 RESEND_COUNTING = re.compile(r"^Resend code \((\d+) s\)$")
@@ -105,6 +107,20 @@ def test_the_code_field_takes_a_one_time_code_on_a_numeric_keypad(page: Page, ap
     expect(code).to_have_attribute("inputmode", "numeric")
     expect(code).to_be_focused()
     shoot(page, "add-phone-verify")
+
+
+def test_the_code_is_counted_against_the_clients_address(page: Page, app: App):
+    # The per-client cap on codes to new numbers (MFA_SMS_NEW_NUMBERS_PER_CLIENT_PER_HOUR).
+    seed_account(app, page, next_path="/account/add-phone")
+    phone = new_phone()
+    submit_number(page, app, phone)
+    engine = app.engine()
+    try:
+        with engine.connect() as db:
+            query = sa.select(SmsSendRow.client_ip).where(SmsSendRow.phone_number == phone.e164)
+            assert db.execute(query).scalars().all() == ["127.0.0.1"]
+    finally:
+        engine.dispose()
 
 
 def test_a_code_entered_wrong_five_times_is_refused_even_when_right(page: Page, app: App):
