@@ -24,6 +24,8 @@ SMS_CAPS = {
     "MFA_SMS_PER_ACCOUNT_PER_HOUR": "1000000",
     "MFA_SMS_PER_PHONE_PER_HOUR": "1000000",
     "MFA_SMS_GLOBAL_PER_MINUTE": "100000000",
+    "MFA_SMS_NEW_NUMBERS_PER_HOUR": "100000000",
+    "MFA_SMS_NEW_NUMBERS_PER_CLIENT_PER_HOUR": "100000000",
 }
 
 
@@ -97,6 +99,8 @@ class AppConfig:
             sms_per_account_per_hour=int(SMS_CAPS["MFA_SMS_PER_ACCOUNT_PER_HOUR"]),
             sms_per_phone_per_hour=int(SMS_CAPS["MFA_SMS_PER_PHONE_PER_HOUR"]),
             sms_global_per_minute=int(SMS_CAPS["MFA_SMS_GLOBAL_PER_MINUTE"]),
+            sms_new_numbers_per_hour=int(SMS_CAPS["MFA_SMS_NEW_NUMBERS_PER_HOUR"]),
+            sms_new_numbers_per_client_per_hour=int(SMS_CAPS["MFA_SMS_NEW_NUMBERS_PER_CLIENT_PER_HOUR"]),
         )
 
 

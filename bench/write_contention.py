@@ -67,6 +67,7 @@ def run_once(database_url: str, writers: int, threads: int, rounds: int) -> dict
         sms_per_phone_per_hour=1000,
         sms_per_account_per_hour=1000,
         sms_global_per_minute=1_000_000,
+        sms_new_numbers_per_hour=1_000_000,
     )
     ctx = AccountContext(
         engine=engine,

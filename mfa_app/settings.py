@@ -27,9 +27,13 @@ class Settings(BaseSettings):
     sms_origin_host: str = "localhost"
     # ISO 3166 region codes, comma separated; empty means every region.
     sms_allowed_countries: str = ""
+    # Sending limits (mfa_app/accounts/limits.py; docs/security.md says why these defaults).
     sms_per_phone_per_hour: int = 5
     sms_per_account_per_hour: int = 10
     sms_global_per_minute: int = 60
+    sms_new_numbers_per_hour: int = Field(30, ge=1)
+    sms_new_numbers_per_client_per_hour: int = Field(10, ge=1)
+    unverified_phones_per_account: int = Field(3, ge=1)
     sms_connect_timeout_s: float = 3.0
     sms_total_timeout_s: float = 10.0
     sms_webhook_url: str = ""
@@ -38,6 +42,10 @@ class Settings(BaseSettings):
     default_region: str = "US"
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600
+    # Lockout (mfa_app/accounts/lockout.py): this many wrong passwords in a row, or wrong second
+    # factors since the last right one, lock the account for lockout_duration_s.
+    lockout_max_attempts: int = Field(10, ge=1)
+    lockout_duration_s: int = Field(3600, ge=1)
     # Threads for argon2id (password checks, backup codes) per backend worker; 0 = one per core.
     hashing_threads: int = Field(0, ge=0)
 

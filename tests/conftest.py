@@ -160,7 +160,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The defaults, whatever MFA_* variables the process holds (the browser tests' in-process app
+    sets some for the whole session, and runs before these tests)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(f"MFA_{name.upper()}", raising=False)
     return Settings(
         data_dir=tmp_path,
         database_url=database_url,

@@ -80,6 +80,21 @@ def test_the_sixth_try_is_refused_even_with_the_right_code(ctx, outbox, user, ph
     assert accounts.list_phones(ctx, user.token)[0].verification.status == "failed"
 
 
+def test_a_wrong_code_says_how_many_tries_the_code_has_left(ctx, outbox, user, phone):
+    messages = []
+    for _ in range(5):
+        with pytest.raises(AccountError) as wrong:
+            accounts.attempt_verification(ctx, user.token, phone.id, wrong_code(outbox.last_code()))
+        messages.append(wrong.value.message)
+    assert messages == [
+        "That code is incorrect. 4 tries left.",
+        "That code is incorrect. 3 tries left.",
+        "That code is incorrect. 2 tries left.",
+        "That code is incorrect. 1 try left.",
+        "That code is incorrect. Request a new one.",
+    ]
+
+
 def test_the_right_code_on_the_fifth_try_works(ctx, outbox, user, phone):
     right = outbox.last_code()
     for _ in range(4):

@@ -24,12 +24,13 @@ import pytest
 import sqlalchemy as sa
 
 from mfa_app import accounts
-from mfa_app.accounts.lockout import MAX_FAILED_ATTEMPTS
+from mfa_app.settings import Settings
 from mfa_app.store.migrate import alembic_config
 from mfa_app.store.tables import SecurityEventRow, SmsSendRow, UserRow
 from tests.conftest import PASSWORD, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
+MAX_FAILED_ATTEMPTS = Settings().lockout_max_attempts
 NUMBERS = [f"+1415555{n:04d}" for n in range(100, 110)]  # ten valid, distinct US numbers
 BARRIER_TIMEOUT_S = 60
 JOB_TIMEOUT_S = 120
@@ -254,9 +255,9 @@ def test_a_handoff_nonce_traded_on_two_workers_at_once_gives_one_session(ctx, us
 # --- lockout ---------------------------------------------------------------------------------------
 
 
-def failed_attempts(ctx, email: str) -> int:
+def password_failures(ctx, email: str) -> int:
     with ctx.engine.connect() as conn:
-        return conn.execute(sa.select(UserRow.failed_attempts).where(UserRow.email == email)).scalar_one()
+        return conn.execute(sa.select(UserRow.password_failures).where(UserRow.email == email)).scalar_one()
 
 
 def test_nine_wrong_passwords_over_two_workers_are_all_counted_and_do_not_lock(ctx, user, workers):
@@ -265,7 +266,7 @@ def test_nine_wrong_passwords_over_two_workers_are_all_counted_and_do_not_lock(c
     outcomes = workers.run(ctx, *spread(wrong))
 
     assert refusals(outcomes) == {"form_password_incorrect": MAX_FAILED_ATTEMPTS - 1}
-    assert failed_attempts(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
+    assert password_failures(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
     assert accounts.sign_in(ctx, user.email, PASSWORD).attempt.status == "complete"
 
 
@@ -281,7 +282,7 @@ def test_wrong_passwords_over_two_workers_lock_the_account_at_exactly_ten(ctx, u
     assert locked.value.code == "user_locked"
 
 
-def test_wrong_passwords_sms_codes_and_backup_codes_over_two_workers_count_together(ctx, outbox, clock, user, workers):
+def test_wrong_sms_codes_and_backup_codes_over_two_workers_count_together_and_lock_once(ctx, outbox, clock, user, workers):
     enable_mfa(ctx, outbox, user.token, MFA_PHONE)
     reverify_with_sms(ctx, outbox, user.token, clock)
     accounts.create_backup_codes(ctx, user.token)
@@ -290,15 +291,13 @@ def test_wrong_passwords_sms_codes_and_backup_codes_over_two_workers_count_toget
     accounts.prepare_reverification(ctx, user.token, phone_id)
     right = outbox.last_code(MFA_PHONE)
     calls = [
-        *[("sign_in", (user.email, "not the password")) for _ in range(4)],
-        *[("reverify", (user.token, "phone_code", f"{(int(right) + n) % 1_000_000:06d}")) for n in (1, 2, 3)],
-        *[("reverify", (user.token, "backup_code", "zzzzz-zzzzz")) for _ in range(3)],
+        *[("reverify", (user.token, "phone_code", f"{(int(right) + n) % 1_000_000:06d}")) for n in range(1, 6)],
+        *[("reverify", (user.token, "backup_code", "zzzzz-zzzzz")) for _ in range(5)],
     ]
 
     outcomes = workers.run(ctx, *spread(calls))
 
-    assert len(outcomes) == MAX_FAILED_ATTEMPTS
-    assert refusals(outcomes)["user_locked"] == 1
+    assert refusals(outcomes) == {"form_code_incorrect": MAX_FAILED_ATTEMPTS - 1, "user_locked": 1}
     assert count(ctx, SecurityEventRow, SecurityEventRow.kind == "user.locked") == 1
 
 
@@ -330,6 +329,7 @@ def test_the_per_phone_cap_holds_across_workers(ctx, outbox, workers):
 
 
 def test_the_per_account_cap_holds_across_workers(ctx, outbox, user, workers):
+    ctx.settings.unverified_phones_per_account = 8
     phones = [accounts.create_phone(ctx, user.token, number).id for number in NUMBERS[:8]]
     calls = [("prepare_verification", (user.token, phone_id)) for phone_id in phones]
 
@@ -339,20 +339,48 @@ def test_the_per_account_cap_holds_across_workers(ctx, outbox, user, workers):
     assert len(outbox.messages()) == 3
 
 
-def test_once_the_global_cap_is_reached_every_worker_stops_sending(ctx, outbox, workers):
-    # The app-wide cap is a tripwire read outside the sending transaction (mfa_app/accounts/
-    # limits.py): a burst may overshoot it a little, but never stop short of it, and after it
-    # no worker sends anything.
+def test_the_per_client_cap_holds_across_workers(ctx, outbox, workers):
+    calls = [(name, (*args, "203.0.113.7")) for name, args in users_with_phone(ctx, NUMBERS[:8])]  # one address
+
+    outcomes = workers.run(ctx, *spread(calls), sms_new_numbers_per_client_per_hour=3)
+
+    assert refusals(outcomes) == {"ok:unverified": 3, "too_many_requests": 5}
+    assert len(outbox.messages()) == 3
+
+
+def test_once_the_new_number_cap_is_reached_every_worker_stops_sending_codes_to_new_numbers(ctx, outbox, workers):
+    # The app-wide caps are tripwires read outside the sending transaction (mfa_app/accounts/
+    # limits.py): a burst may overshoot one a little, but never stop short of it, and after it
+    # no worker sends anything of that budget.
     calls = users_with_phone(ctx, NUMBERS[:10])
     burst, after = calls[:8], calls[8:]
 
-    outcomes = workers.run(ctx, *spread(burst), sms_global_per_minute=4)
+    outcomes = workers.run(ctx, *spread(burst), sms_new_numbers_per_hour=4)
 
     assert set(refusals(outcomes)) <= {"ok:unverified", "sms_send_error"}
     assert refusals(outcomes)["ok:unverified"] >= 4
     sent_in_burst = len(outbox.messages())
-    assert workers.run(ctx, *spread(after), sms_global_per_minute=4) == [("refused", "sms_send_error")] * 2
+    assert workers.run(ctx, *spread(after), sms_new_numbers_per_hour=4) == [("refused", "sms_send_error")] * 2
     assert len(outbox.messages()) == sent_in_burst
+
+
+def test_once_the_mfa_phone_cap_is_reached_every_worker_stops_sending_sign_in_codes(ctx, outbox, workers):
+    calls = []
+    for n, number in enumerate(NUMBERS):
+        token = accounts.sign_up(ctx, f"mfa{n}@example.com", PASSWORD).session_token
+        phone = enable_mfa(ctx, outbox, token, number)
+        pending = accounts.sign_in(ctx, f"mfa{n}@example.com", PASSWORD).session_token
+        calls.append(("prepare_second_factor", (pending, phone.id)))
+    burst, after = calls[:8], calls[8:]
+    verification_codes = len(outbox.messages())
+
+    outcomes = workers.run(ctx, *spread(burst), sms_global_per_minute=4)
+
+    assert set(refusals(outcomes)) <= {"ok:needs_second_factor", "sms_send_error"}
+    assert refusals(outcomes)["ok:needs_second_factor"] >= 4
+    sent_in_burst = len(outbox.messages())
+    assert workers.run(ctx, *spread(after), sms_global_per_minute=4) == [("refused", "sms_send_error")] * 2
+    assert len(outbox.messages()) == sent_in_burst > verification_codes
 
 
 # --- bursts: on PostgreSQL most of these SERIALIZABLE transactions conflict and are retried,
@@ -373,7 +401,7 @@ def test_forty_codes_requested_at_once_over_two_workers_all_go_out(ctx, outbox, 
     numbers = [f"+1415555{n:04d}" for n in range(100, 140)]
     calls = users_with_phone(ctx, numbers)
 
-    outcomes = workers.run(ctx, *spread(calls))
+    outcomes = workers.run(ctx, *spread(calls), sms_new_numbers_per_hour=len(numbers))
 
     assert refusals(outcomes) == {"ok:unverified": len(numbers)}
     assert sorted(m["to"] for m in outbox.messages()) == sorted(numbers)

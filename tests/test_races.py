@@ -12,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from mfa_app import accounts
-from mfa_app.accounts.lockout import MAX_FAILED_ATTEMPTS
+from mfa_app.settings import Settings
 from mfa_app.store.tables import SecurityEventRow, UserRow
 from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
+MAX_FAILED_ATTEMPTS = Settings().lockout_max_attempts
 PHONE_A = "+14155550123"
 PHONE_B = "+14155550199"
 ROUNDS = 3
@@ -232,9 +233,9 @@ def test_reserving_two_phones_at_once_with_a_strong_session_makes_exactly_one_de
 # --- failed attempts under concurrency ------------------------------------------------------------
 
 
-def failed_attempts(ctx, email: str) -> int:
+def password_failures(ctx, email: str) -> int:
     with ctx.engine.connect() as conn:
-        return conn.execute(sa.select(UserRow.failed_attempts).where(UserRow.email == email)).scalar_one()
+        return conn.execute(sa.select(UserRow.password_failures).where(UserRow.email == email)).scalar_one()
 
 
 def wrong_password(ctx, email: str) -> Callable[[], object]:
@@ -245,7 +246,7 @@ def test_concurrent_wrong_passwords_are_all_counted(ctx, user):
     outcomes = race(*[wrong_password(ctx, user.email) for _ in range(MAX_FAILED_ATTEMPTS - 1)])
 
     assert split(outcomes) == ([], ["form_password_incorrect"] * (MAX_FAILED_ATTEMPTS - 1))
-    assert failed_attempts(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
+    assert password_failures(ctx, user.email) == MAX_FAILED_ATTEMPTS - 1
     assert accounts.sign_in(ctx, user.email, PASSWORD).attempt.status == "complete"
 
 
@@ -271,24 +272,22 @@ def test_more_concurrent_wrong_passwords_than_the_limit_lock_the_account_once(ct
     assert locked.value.code == "user_locked"
 
 
-def test_concurrent_wrong_passwords_sms_codes_and_backup_codes_count_together(ctx, outbox, clock, mfa_user):
+def test_concurrent_wrong_sms_codes_and_backup_codes_count_together_and_lock_once(ctx, outbox, clock, mfa_user):
     user, _ = mfa_user
     phone_id = accounts.reverification_status(ctx, user.token).phones[0].phone_number_id
     clock.advance(seconds=31)
     accounts.prepare_reverification(ctx, user.token, phone_id)
     right = outbox.last_code(MFA_PHONE)
-    wrong_codes = [f"{(int(right) + n) % 1_000_000:06d}" for n in (1, 2, 3)]
+    wrong_codes = [f"{(int(right) + n) % 1_000_000:06d}" for n in range(1, 6)]  # all five tries of the code
 
     outcomes = race(
-        *[wrong_password(ctx, user.email) for _ in range(4)],
         *[lambda c=c: accounts.reverify(ctx, user.token, "phone_code", c) for c in wrong_codes],
-        *[lambda: accounts.reverify(ctx, user.token, "backup_code", NOT_A_BACKUP_CODE) for _ in range(3)],
+        *[lambda: accounts.reverify(ctx, user.token, "backup_code", NOT_A_BACKUP_CODE) for _ in range(5)],
     )
 
     wins, refusals = split(outcomes)
     assert wins == []
-    assert Counter(refusals)["user_locked"] == 1
-    assert len(refusals) == MAX_FAILED_ATTEMPTS
+    assert Counter(refusals) == {"form_code_incorrect": MAX_FAILED_ATTEMPTS - 1, "user_locked": 1}
     assert count_events(ctx, "user.locked") == 1
     with pytest.raises(accounts.AccountError) as locked:
         accounts.sign_in(ctx, user.email, PASSWORD)

@@ -1,6 +1,7 @@
-"""The store: data survives closing and reopening the database, migrations can run again, write
-transactions wait for one of the engine's writer slots, and the secret key file is created once,
-privately, and agreed on by concurrent first callers."""
+"""The store: data survives closing and reopening the database, migrations build exactly the
+code's tables, keep an older database's rows and can run again, write transactions wait for one
+of the engine's writer slots, and the secret key file is created once, privately, and agreed on
+by concurrent first callers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.script import ScriptDirectory
 
 from mfa_app import accounts
@@ -21,9 +24,11 @@ from mfa_app.settings import Settings
 from mfa_app.store import db as store
 from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import alembic_config, upgrade
+from mfa_app.store.tables import SecurityEventRow, SmsSendRow, UserRow
 from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 SPARE_PHONE = "+14155550123"
 
 
@@ -116,6 +121,53 @@ def test_upgrading_an_already_migrated_database_again_changes_nothing(ctx, user)
     finally:
         engine.dispose()
     assert accounts.get_user(ctx, user.token).email_address == user.email
+
+
+def test_migrations_build_exactly_the_tables_of_the_code(empty_database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_from_0001_keeps_the_rows_and_separates_the_counts(empty_database_url):
+    # A database of the first release, with a user (referenced by an event) and a send.
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO users (id, email, password_hash, created_at, failed_attempts)"
+                " VALUES ('user_1', 'a@example.com', 'hash', :t, 7)"
+            ), {"t": NOW})
+            conn.execute(sa.text(
+                "INSERT INTO security_events (user_id, kind, detail, created_at) VALUES ('user_1', 'user.signed_up', '', :t)"
+            ), {"t": NOW})
+            conn.execute(sa.text(
+                "INSERT INTO sms_sends (id, user_id, phone_number, sent_at) VALUES ('sms_1', 'user_1', :n, :t)"
+            ), {"n": MFA_PHONE, "t": NOW})
+
+        upgrade(engine)
+
+        with engine.connect() as conn:
+            user = conn.execute(sa.select(UserRow.password_failures, UserRow.second_factor_failures)).one()
+            send = conn.execute(sa.select(SmsSendRow.purpose, SmsSendRow.client_ip)).one()
+            events = conn.execute(sa.select(sa.func.count()).select_from(SecurityEventRow)).scalar_one()
+        assert tuple(user) == (7, 0)
+        assert tuple(send) == ("phone_verification", None)  # the smaller budget: the safe side
+        assert events == 1
+    finally:
+        engine.dispose()
 
 
 def test_migrations_create_every_table_on_an_empty_database(empty_database_url):

@@ -87,8 +87,8 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
             ).rowcount
         if used != 1:
             incorrect = AccountError("form_code_incorrect", "That backup code is incorrect or was already used.")
-            return lockout.count_failure(db, user_id, incorrect, now)
-        lockout.clear_failures(db, user_id)
+            return lockout.count_failure(ctx, db, user_id, "second_factor", incorrect)
+        lockout.clear_failures(db, user_id, "second_factor")
         events.record(db, user_id, "backup_code.used", "", now)
         return on_success(db)
 

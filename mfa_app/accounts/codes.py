@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from mfa_app.accounts import limits, lockout
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, same, sms_code
-from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.errors import AccountError, count
 from mfa_app.settings import Settings
 from mfa_app.sms.base import Purpose, SmsMessage, SmsSendError
 from mfa_app.store.tables import SmsSendRow, UserRow, VerificationRow
@@ -39,12 +39,16 @@ def send_code(
     to: str,
     purpose: Purpose,
     session_id: str | None = None,
+    client_ip: str | None = None,
 ) -> None:
-    """Record a new code and send it. A failed send takes back the record, so it costs neither
-    the cooldown nor the sending quota, and the previous code stays the live one."""
+    """Record a new code and send it, within the sending limits of its budget (`client_ip`, the
+    address of the client asking, when known, is counted for codes to new numbers). A failed send
+    takes back the record, so it costs neither the cooldown nor the sending quota, and the
+    previous code stays the live one."""
     code = sms_code(ctx.rng)
+    budget = limits.budget_of(purpose)
     with ctx.read() as db:
-        limits.check_global_rate(db, ctx.settings, ctx.now())
+        limits.check_app_wide(db, ctx.settings, budget, ctx.now())
 
     def reserve(db: Session) -> tuple[str, str]:
         now = ctx.now()
@@ -57,7 +61,7 @@ def send_code(
                 status=429,
                 seconds_left=wait,
             )
-        limits.check_send_allowed(db, ctx.settings, user_id, to, now)
+        limits.check_send_allowed(db, ctx.settings, budget, user_id=user_id, e164=to, client_ip=client_ip, now=now)
         row = VerificationRow(
             id=new_id("ver"),
             user_id=user_id,
@@ -69,7 +73,9 @@ def send_code(
             expires_at=now + CODE_TTL,
         )
         row.code_hmac = ctx.hmac("sms", row.id, code)
-        send = SmsSendRow(id=new_id("sms"), user_id=user_id, phone_number=to, sent_at=now)
+        send = SmsSendRow(
+            id=new_id("sms"), user_id=user_id, phone_number=to, purpose=purpose, client_ip=client_ip, sent_at=now
+        )
         db.add(row)
         db.add(send)
         return row.id, send.id
@@ -95,14 +101,18 @@ def check_code(
 ) -> AccountError | None:
     """Try `code` against `verification`. Raises (nothing changed) for a malformed code, a missing,
     used or expired code or a locked account; returns the error to give after committing a
-    counted wrong try; returns None when the code is right (and now used)."""
+    counted wrong try; returns None when the code is right (and now used). Sign-in and
+    re-verification codes are second factors, under the lockout; a code for adding a phone is
+    limited only by its own tries."""
     now = ctx.now()
     code = code.strip()
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise AccountError("form_param_format_invalid", "Enter the 6-digit code from the text message.")
     if verification is None:
         raise AccountError("verification_missing", "No code was sent yet. Request a code first.")
-    lockout.ensure_not_locked(user, now)
+    second_factor = verification.purpose != "phone_verification"
+    if second_factor:
+        lockout.ensure_not_locked(user, now)
     if verification.consumed_at is not None:
         raise AccountError("verification_already_verified", "This code was already used. Request a new one.")
     if verification.expires_at <= now:
@@ -121,14 +131,12 @@ def check_code(
         raise too_many_tries()
     if not same(ctx.hmac("sms", verification.id, code), verification.code_hmac):
         left = MAX_TRIES - tries
-        error = AccountError(
-            "form_code_incorrect",
-            f"That code is incorrect. {left} tries left." if left else "That code is incorrect. Request a new one.",
-            tries_left=left,
-        )
-        return lockout.count_failure(db, user.id, error, now)
+        what_next = f"{count(left, 'try', 'tries')} left." if left else "Request a new one."
+        error = AccountError("form_code_incorrect", f"That code is incorrect. {what_next}", tries_left=left)
+        return lockout.count_failure(ctx, db, user.id, "second_factor", error) if second_factor else error
     db.execute(sa.update(VerificationRow).where(VerificationRow.id == verification.id).values(consumed_at=now))
-    lockout.clear_failures(db, user.id)
+    if second_factor:
+        lockout.clear_failures(db, user.id, "second_factor")
     return None
 
 

@@ -32,10 +32,19 @@ def reverification_required() -> AccountError:
 
 
 def user_locked(seconds_left: int) -> AccountError:
-    minutes = max(1, -(-seconds_left // 60))
     return AccountError(
         "user_locked",
-        f"Too many failed attempts. Your account is locked; try again in {minutes} minutes.",
+        f"Too many failed attempts. Your account is locked. {try_again_in(seconds_left)}",
         status=403,
         seconds_left=seconds_left,
     )
+
+
+def try_again_in(seconds: int) -> str:
+    """"Try again in 12 minutes.": whole minutes, rounded up, so the person never comes back early."""
+    return f"Try again in {count(max(1, -(-seconds // 60)), 'minute', 'minutes')}."
+
+
+def count(n: int, one: str, many: str) -> str:
+    """"1 try", "4 tries"."""
+    return f"{n} {one if n == 1 else many}"

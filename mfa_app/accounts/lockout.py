@@ -1,19 +1,29 @@
-"""Lockout: 10 failed attempts in a row (passwords, SMS codes and backup codes together) lock
-the account for an hour."""
+"""Lockout against guessing: 10 wrong passwords in a row, or 10 wrong second factors (SMS codes
+and backup codes, at sign-in and at re-verification) since the last right one, lock the account
+for an hour (MFA_LOCKOUT_MAX_ATTEMPTS, MFA_LOCKOUT_DURATION_S).
+
+The two are counted apart so that knowing the password buys no extra second-factor guesses: a
+right password clears only the password count, a right second factor only the second-factor
+count. Codes typed while adding a phone are not counted here: each code dies after 5 wrong tries
+and the sending limits bound new codes, and a signed-in person's typos must not lock them out of
+signing in. The cost of the lockout: anyone who knows an address can lock it for an hour."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from mfa_app.accounts import events
+from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError, user_locked
 from mfa_app.store.tables import UserRow
 
-MAX_FAILED_ATTEMPTS = 10
-LOCK_DURATION = timedelta(hours=1)
+Factor = Literal["password", "second_factor"]
+_COUNT = {"password": "password_failures", "second_factor": "second_factor_failures"}
+_WRONG = {"password": "wrong passwords in a row", "second_factor": "wrong codes since the last right one"}
 
 
 def ensure_not_locked(user: UserRow, now: datetime) -> None:
@@ -21,22 +31,25 @@ def ensure_not_locked(user: UserRow, now: datetime) -> None:
         raise user_locked(int((user.locked_until - now).total_seconds()) or 1)
 
 
-def count_failure(db: Session, user_id: str, error: AccountError, now: datetime) -> AccountError:
-    """Count one failed attempt atomically; the error to give back (user_locked on the tenth)."""
+def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor, error: AccountError) -> AccountError:
+    """Count one wrong `factor` atomically; the error to give back (user_locked when the count
+    reaches the limit, which starts both counts afresh)."""
+    column = getattr(UserRow, _COUNT[factor])
     failures = db.execute(
+        sa.update(UserRow).where(UserRow.id == user_id).values({column: column + 1}).returning(column)
+    ).scalar_one()
+    if failures < ctx.settings.lockout_max_attempts:
+        return error
+    duration = timedelta(seconds=ctx.settings.lockout_duration_s)
+    db.execute(
         sa.update(UserRow)
         .where(UserRow.id == user_id)
-        .values(failed_attempts=UserRow.failed_attempts + 1)
-        .returning(UserRow.failed_attempts)
-    ).scalar_one()
-    if failures < MAX_FAILED_ATTEMPTS:
-        return error
-    db.execute(
-        sa.update(UserRow).where(UserRow.id == user_id).values(failed_attempts=0, locked_until=now + LOCK_DURATION)
+        .values(password_failures=0, second_factor_failures=0, locked_until=ctx.now() + duration)
     )
-    events.record(db, user_id, "user.locked", f"{failures} failed attempts in a row", now)
-    return user_locked(int(LOCK_DURATION.total_seconds()))
+    events.record(db, user_id, "user.locked", f"{failures} {_WRONG[factor]}", ctx.now())
+    return user_locked(int(duration.total_seconds()))
 
 
-def clear_failures(db: Session, user_id: str) -> None:
-    db.execute(sa.update(UserRow).where(UserRow.id == user_id).values(failed_attempts=0, locked_until=None))
+def clear_failures(db: Session, user_id: str, factor: Factor) -> None:
+    """A right `factor`: its count starts again; the other one stands."""
+    db.execute(sa.update(UserRow).where(UserRow.id == user_id).values({_COUNT[factor]: 0}))

@@ -9,7 +9,7 @@ from mfa_app.accounts import codes, events, limits
 from mfa_app.accounts.access import require_step_up, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
-from mfa_app.accounts.errors import AccountError, not_found
+from mfa_app.accounts.errors import AccountError, count, not_found
 from mfa_app.accounts.models import DeletedObject, PhoneNumber, Verification
 from mfa_app.accounts.notify import notify
 from mfa_app.accounts.numbers import mask, parse_phone
@@ -71,7 +71,8 @@ def list_phones(ctx: AccountContext, token: str) -> list[PhoneNumber]:
 
 def create_phone(ctx: AccountContext, token: str, raw: str, default_region: str | None = None) -> PhoneNumber:
     """Add an unverified phone number. Adding a number that is already on the account but was
-    never verified gives that one back, so an interrupted verification can be finished."""
+    never verified gives that one back, so an interrupted verification can be finished. Only a
+    few may wait for verification at once: each is a number an SMS pumper could choose."""
 
     def work(db: Session) -> PhoneNumber:
         session, user = signed_in(ctx, db, token)
@@ -89,6 +90,14 @@ def create_phone(ctx: AccountContext, token: str, raw: str, default_region: str 
                 "too_many_phone_numbers",
                 f"An account can have at most {MAX_PHONES_PER_ACCOUNT} phone numbers. Remove one first.",
             )
+        unverified = sum(p.verified_at is None for p in phones)
+        if unverified >= ctx.settings.unverified_phones_per_account:
+            raise AccountError(
+                "too_many_phone_numbers",
+                f"You have {count(unverified, 'phone number', 'phone numbers')} waiting to be verified. "
+                "Verify or remove one of them first.",
+                limit="unverified_phones_per_account",
+            )
         phone = PhoneRow(id=new_id("idn"), user_id=user.id, phone_number=e164, created_at=ctx.now())
         db.add(phone)
         events.record(db, user.id, "phone.added", mask(e164), ctx.now())
@@ -97,13 +106,15 @@ def create_phone(ctx: AccountContext, token: str, raw: str, default_region: str 
     return ctx.write(work)
 
 
-def prepare_verification(ctx: AccountContext, token: str, phone_id: str) -> PhoneNumber:
-    """Send a verification code to one of the user's unverified phones."""
+def prepare_verification(ctx: AccountContext, token: str, phone_id: str, client_ip: str | None = None) -> PhoneNumber:
+    """Send a verification code to one of the user's unverified phones. `client_ip`: the address
+    of the client asking (the Reflex states pass `self.router.session.client_ip`), for the
+    per-client cap on codes to new numbers."""
     with ctx.read() as db:
         _, user = signed_in(ctx, db, token)
         phone = _unverified(db, user.id, phone_id)
         to = phone.phone_number
-    codes.send_code(ctx, user_id=user.id, phone_id=phone_id, to=to, purpose="phone_verification")
+    codes.send_code(ctx, user_id=user.id, phone_id=phone_id, to=to, purpose="phone_verification", client_ip=client_ip)
     with ctx.read() as db:
         return to_resource(db, ctx, owned(db, user.id, phone_id))
 

@@ -27,15 +27,22 @@ def reverification_status(ctx: AccountContext, token: str) -> Reverification:
         return Reverification(level="second_factor", factors=strategies, phones=phones)
 
 
-def prepare_reverification(ctx: AccountContext, token: str, phone_id: str) -> None:
-    """Send a re-verification code to one of the user's MFA phones."""
+def prepare_reverification(ctx: AccountContext, token: str, phone_id: str, client_ip: str | None = None) -> None:
+    """Send a re-verification code to one of the user's MFA phones. `client_ip`, the address of
+    the client asking, is recorded with the send."""
     with ctx.read() as db:
         session, user = signed_in(ctx, db, token)
         phone = next((p for p in mfa_phones(db, user.id) if p.id == phone_id), None)
         if phone is None:
             raise not_found()
     codes.send_code(
-        ctx, user_id=user.id, phone_id=phone.id, to=phone.phone_number, purpose="reverification", session_id=session.id
+        ctx,
+        user_id=user.id,
+        phone_id=phone.id,
+        to=phone.phone_number,
+        purpose="reverification",
+        session_id=session.id,
+        client_ip=client_ip,
     )
 
 
@@ -84,8 +91,8 @@ def _reverify_with_password(ctx: AccountContext, user: UserRow, password: str, m
         lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
         if not password_ok:
             incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
-            return lockout.count_failure(db, user.id, incorrect, ctx.now())
-        lockout.clear_failures(db, user.id)
+            return lockout.count_failure(ctx, db, user.id, "password", incorrect)
+        lockout.clear_failures(db, user.id, "password")
         mark(db)
         return None
 

@@ -70,8 +70,8 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     def work(db: Session) -> SignInResult | AccountError:
         lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
         if not password_ok:
-            return lockout.count_failure(db, user.id, incorrect, ctx.now())
-        lockout.clear_failures(db, user.id)
+            return lockout.count_failure(ctx, db, user.id, "password", incorrect)
+        lockout.clear_failures(db, user.id, "password")
         if has_mfa(db, user.id):
             token = sessions.create(ctx, db, user.id, "first_factor", pending=True)
             return SignInResult(attempt=_needs_second_factor(db, user.id), session_token=token)
@@ -82,8 +82,11 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     return ctx.write(work)
 
 
-def prepare_second_factor(ctx: AccountContext, token: str, phone_id: str) -> SignInAttempt:
-    """Send a sign-in code to one of the user's MFA phones."""
+def prepare_second_factor(
+    ctx: AccountContext, token: str, phone_id: str, client_ip: str | None = None
+) -> SignInAttempt:
+    """Send a sign-in code to one of the user's MFA phones. `client_ip`, the address of the
+    client asking, is recorded with the send."""
     with ctx.read() as db:
         session = sessions.find(ctx, db, token, pending=True)
         phone = next((p for p in mfa_phones(db, session.user_id) if p.id == phone_id), None)
@@ -91,7 +94,13 @@ def prepare_second_factor(ctx: AccountContext, token: str, phone_id: str) -> Sig
             raise not_found()
         attempt = _needs_second_factor(db, session.user_id)
     codes.send_code(
-        ctx, user_id=session.user_id, phone_id=phone.id, to=phone.phone_number, purpose="sign_in", session_id=session.id
+        ctx,
+        user_id=session.user_id,
+        phone_id=phone.id,
+        to=phone.phone_number,
+        purpose="sign_in",
+        session_id=session.id,
+        client_ip=client_ip,
     )
     return attempt
 

@@ -94,7 +94,7 @@ class AddPhoneState(SessionState):
         next resend."""
         notice, error, resend_in = "", "", 0
         try:
-            await self._call(accounts.prepare_verification, phone_id)
+            await self._call(accounts.prepare_verification, phone_id, self.router.session.client_ip)
             notice, resend_in = f"We sent a code to {shown}.", int(RESEND_COOLDOWN.total_seconds())
         except accounts.AccountError as exc:
             error, resend_in = exc.message, int(exc.meta.get("seconds_left", 0))

@@ -16,7 +16,10 @@ class UserRow(SQLModel, table=True):
     email: str = Field(unique=True, index=True)
     password_hash: str
     created_at: datetime
-    failed_attempts: int = 0
+    # Counted apart (mfa_app/accounts/lockout.py): wrong passwords in a row, and wrong second
+    # factors (SMS codes at sign-in and re-verification, backup codes) since the last right one.
+    password_failures: int = 0
+    second_factor_failures: int = 0
     locked_until: datetime | None = None
 
 
@@ -100,11 +103,15 @@ class SecurityEventRow(SQLModel, table=True):
 
 
 class SmsSendRow(SQLModel, table=True):
-    """One SMS handed to the provider: the counter behind the sending limits."""
+    """One SMS code handed to the provider: the counter behind the sending limits."""
 
     __tablename__ = "sms_sends"
 
     id: str = Field(primary_key=True)
     user_id: str | None = Field(default=None, index=True)
     phone_number: str = Field(index=True)
+    # The code's purpose (phone_verification, sign_in, reverification): which budget it spent.
+    purpose: str
+    # The address of the client that asked for it, when the caller knows it.
+    client_ip: str | None = Field(default=None, index=True)
     sent_at: datetime = Field(index=True)

@@ -149,6 +149,7 @@ def _dev_app(data_dir: Path) -> Iterator[App]:
         MFA_DATABASE_URL=database_url,
         MFA_SMS_OUTBOX=str(data_dir / "sms_outbox.jsonl"),
         MFA_SMS_PROVIDER="outbox",
+        **prod_server.SMS_LIMITS,
     )
     from mfa_app.settings import get_settings
     from mfa_app.state.service import context

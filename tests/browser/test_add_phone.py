@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from mfa_app.store.tables import SmsSendRow
 from tests.browser.conftest import CHROMIUM_ARGS, App, Phone, new_phone, seed_account, shoot, shoot_for_docs
 
 RESEND_COUNTING = re.compile(r"^Resend code \((\d+) s\)$")
@@ -107,16 +109,30 @@ def test_the_code_field_takes_a_one_time_code_on_a_numeric_keypad(page: Page, ap
     shoot(page, "add-phone-verify")
 
 
+def test_the_code_is_counted_against_the_clients_address(page: Page, app: App):
+    # The per-client cap on codes to new numbers (MFA_SMS_NEW_NUMBERS_PER_CLIENT_PER_HOUR).
+    seed_account(app, page, next_path="/account/add-phone")
+    phone = new_phone()
+    submit_number(page, app, phone)
+    engine = app.engine()
+    try:
+        with engine.connect() as db:
+            query = sa.select(SmsSendRow.client_ip).where(SmsSendRow.phone_number == phone.e164)
+            assert db.execute(query).scalars().all() == ["127.0.0.1"]
+    finally:
+        engine.dispose()
+
+
 def test_a_code_entered_wrong_five_times_is_refused_even_when_right(page: Page, app: App):
     seed_account(app, page, next_path="/account/add-phone")
     right = submit_number(page, app, new_phone())
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     code, verify = page.get_by_label("Enter code"), page.get_by_role("button", name="Verify")
     alert = page.get_by_role("alert")
-    for left in (4, 3, 2, 1):
+    for left in ("4 tries", "3 tries", "2 tries", "1 try"):
         code.fill(wrong)
         verify.click()
-        expect(alert).to_have_text(f"That code is incorrect. {left} tries left.")
+        expect(alert).to_have_text(f"That code is incorrect. {left} left.")
     code.fill(wrong)
     verify.click()
     expect(alert).to_have_text("That code is incorrect. Request a new one.")

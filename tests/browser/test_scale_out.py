@@ -17,7 +17,6 @@ import pytest
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
-from mfa_app.accounts.lockout import MAX_FAILED_ATTEMPTS
 from mfa_app.settings import Settings
 from mfa_app.store.db import make_engine
 from tests.browser.conftest import PASSWORD, App
@@ -29,6 +28,7 @@ pytestmark = pytest.mark.scale_out
 MFA_PHONE = "+14155550177"
 INCORRECT = "Email address or password is incorrect."
 WRONG_BACKUP_CODE = "That backup code is incorrect or was already used."
+MAX_FAILED_ATTEMPTS = Settings().lockout_max_attempts  # the app's, from the same environment
 
 
 @pytest.fixture
