@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mfa_app.accounts import sessions
 from mfa_app.accounts.context import AccountContext
@@ -20,8 +20,14 @@ def signed_in(ctx: AccountContext, db: Session, token: str) -> tuple[SessionRow,
 
 
 def has_mfa(db: Session, user_id: str) -> bool:
-    query = sa.select(sa.func.count()).select_from(PhoneRow).where(
-        PhoneRow.user_id == user_id, PhoneRow.reserved_for_second_factor, PhoneRow.verified_at.is_not(None)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(PhoneRow)
+        .where(
+            col(PhoneRow.user_id) == user_id,
+            col(PhoneRow.reserved_for_second_factor),
+            col(PhoneRow.verified_at).is_not(None),
+        )
     )
     return db.execute(query).scalar_one() > 0
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import events, lockout
 from mfa_app.accounts.access import has_mfa, require_step_up, signed_in
@@ -25,7 +25,9 @@ def _authorise(ctx: AccountContext, db: Session, token: str) -> str:
     session, user = signed_in(ctx, db, token)
     require_step_up(ctx, db, session)
     if not has_mfa(db, user.id):
-        raise AccountError("backup_codes_not_available", "Turn on MFA with a phone number before generating backup codes.")
+        raise AccountError(
+            "backup_codes_not_available", "Turn on MFA with a phone number before generating backup codes."
+        )
     return user.id
 
 
@@ -43,7 +45,7 @@ def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
 
     def work(db: Session) -> None:
         user_id = _authorise(ctx, db, token)
-        db.execute(sa.delete(BackupCodeRow).where(BackupCodeRow.user_id == user_id))
+        db.execute(sa.delete(BackupCodeRow).where(col(BackupCodeRow.user_id) == user_id))
         for code_hash in hashes:
             db.add(BackupCodeRow(id=new_id("bkc"), user_id=user_id, code_hash=code_hash, created_at=ctx.now()))
         events.record(db, user_id, "backup_codes.generated", f"{CODES_PER_SET} codes", ctx.now())
@@ -77,12 +79,12 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
 
     def work(db: Session) -> T | AccountError:
         now = ctx.now()
-        lockout.ensure_not_locked(db.get(UserRow, user_id), now)
+        lockout.ensure_row_not_locked(db, user_id, now)
         used = 0
         if match is not None:
-            used = db.execute(
+            used = db.execute(  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
                 sa.update(BackupCodeRow)
-                .where(BackupCodeRow.id == match, BackupCodeRow.used_at.is_(None))
+                .where(col(BackupCodeRow.id) == match, col(BackupCodeRow.used_at).is_(None))
                 .values(used_at=now)
             ).rowcount
         if used != 1:
@@ -96,5 +98,5 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
 
 
 def unused(db: Session, user_id: str) -> list[BackupCodeRow]:
-    query = select(BackupCodeRow).where(BackupCodeRow.user_id == user_id, BackupCodeRow.used_at.is_(None))
+    query = select(BackupCodeRow).where(col(BackupCodeRow.user_id) == user_id, col(BackupCodeRow.used_at).is_(None))
     return list(db.exec(query).all())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import limits, lockout
 from mfa_app.accounts.context import AccountContext
@@ -52,7 +52,7 @@ def send_code(
 
     def reserve(db: Session) -> tuple[str, str]:
         now = ctx.now()
-        latest = _latest(db, VerificationRow.phone_id == phone_id, VerificationRow.purpose == purpose)
+        latest = _latest(db, col(VerificationRow.phone_id) == phone_id, col(VerificationRow.purpose) == purpose)
         if latest is not None and now - latest.created_at < RESEND_COOLDOWN:
             wait = int((RESEND_COOLDOWN - (now - latest.created_at)).total_seconds()) + 1
             raise AccountError(
@@ -89,11 +89,11 @@ def send_code(
 
 
 def latest_for_phone(db: Session, phone_id: str, purpose: Purpose) -> VerificationRow | None:
-    return _latest(db, VerificationRow.phone_id == phone_id, VerificationRow.purpose == purpose)
+    return _latest(db, col(VerificationRow.phone_id) == phone_id, col(VerificationRow.purpose) == purpose)
 
 
 def latest_for_session(db: Session, session_id: str, purpose: Purpose) -> VerificationRow | None:
-    return _latest(db, VerificationRow.session_id == session_id, VerificationRow.purpose == purpose)
+    return _latest(db, col(VerificationRow.session_id) == session_id, col(VerificationRow.purpose) == purpose)
 
 
 def check_code(
@@ -120,12 +120,12 @@ def check_code(
     tries = db.execute(
         sa.update(VerificationRow)
         .where(
-            VerificationRow.id == verification.id,
-            VerificationRow.attempts < MAX_TRIES,
-            VerificationRow.consumed_at.is_(None),
+            col(VerificationRow.id) == verification.id,
+            col(VerificationRow.attempts) < MAX_TRIES,
+            col(VerificationRow.consumed_at).is_(None),
         )
-        .values(attempts=VerificationRow.attempts + 1)
-        .returning(VerificationRow.attempts)
+        .values(attempts=col(VerificationRow.attempts) + 1)
+        .returning(col(VerificationRow.attempts))
     ).scalar_one_or_none()
     if tries is None:
         raise too_many_tries()
@@ -134,7 +134,7 @@ def check_code(
         what_next = f"{count(left, 'try', 'tries')} left." if left else "Request a new one."
         error = AccountError("form_code_incorrect", f"That code is incorrect. {what_next}", tries_left=left)
         return lockout.count_failure(ctx, db, user.id, "second_factor", error) if second_factor else error
-    db.execute(sa.update(VerificationRow).where(VerificationRow.id == verification.id).values(consumed_at=now))
+    db.execute(sa.update(VerificationRow).where(col(VerificationRow.id) == verification.id).values(consumed_at=now))
     if second_factor:
         lockout.clear_failures(db, user.id, "second_factor")
     return None
@@ -145,10 +145,14 @@ def too_many_tries() -> AccountError:
 
 
 def _latest(db: Session, *where) -> VerificationRow | None:
-    query = select(VerificationRow).where(*where).order_by(VerificationRow.created_at.desc(), VerificationRow.id.desc())
+    query = (
+        select(VerificationRow)
+        .where(*where)
+        .order_by(col(VerificationRow.created_at).desc(), col(VerificationRow.id).desc())
+    )
     return db.exec(query.limit(1)).first()
 
 
 def _take_back(db: Session, verification_id: str, send_id: str) -> None:
-    db.execute(sa.delete(VerificationRow).where(VerificationRow.id == verification_id))
-    db.execute(sa.delete(SmsSendRow).where(SmsSendRow.id == send_id))
+    db.execute(sa.delete(VerificationRow).where(col(VerificationRow.id) == verification_id))
+    db.execute(sa.delete(SmsSendRow).where(col(SmsSendRow.id) == send_id))

@@ -41,10 +41,10 @@ def user_locked(seconds_left: int) -> AccountError:
 
 
 def try_again_in(seconds: int) -> str:
-    """"Try again in 12 minutes.": whole minutes, rounded up, so the person never comes back early."""
+    """ "Try again in 12 minutes.": whole minutes, rounded up, so the person never comes back early."""
     return f"Try again in {count(max(1, -(-seconds // 60)), 'minute', 'minutes')}."
 
 
 def count(n: int, one: str, many: str) -> str:
-    """"1 try", "4 tries"."""
+    """ "1 try", "4 tries"."""
     return f"{n} {one if n == 1 else many}"

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mfa_app.accounts.errors import AccountError, try_again_in
 from mfa_app.accounts.numbers import region_of
@@ -38,7 +38,10 @@ Budget = Literal["mfa_phone", "new_number"]
 _APP_WIDE = {
     "mfa_phone": ("sms_global_per_minute", MINUTE, "Text messages can't be sent right now.", "codes to MFA phones"),
     "new_number": (
-        "sms_new_numbers_per_hour", HOUR, "Codes to new phone numbers can't be sent right now.", "codes to new numbers"
+        "sms_new_numbers_per_hour",
+        HOUR,
+        "Codes to new phone numbers can't be sent right now.",
+        "codes to new numbers",
     ),
 }
 
@@ -83,26 +86,30 @@ def check_send_allowed(
             raise AccountError("too_many_requests", message, status=429, seconds_left=wait, limit=limit)
 
     check_country(settings, e164)
-    same_budget, to_number = _in(budget), SmsSendRow.phone_number == e164
+    same_budget, to_number = _in(budget), col(SmsSendRow.phone_number) == e164
     hourly_cap("sms_per_phone_per_hour", "Too many codes were sent to this phone number", same_budget, to_number)
-    hourly_cap("sms_per_account_per_hour", "Too many codes were sent for your account", SmsSendRow.user_id == user_id)
+    hourly_cap(
+        "sms_per_account_per_hour", "Too many codes were sent for your account", col(SmsSendRow.user_id) == user_id
+    )
     if budget == "new_number" and client_ip:
         asked = "Too many codes for new phone numbers were requested from your network"
-        hourly_cap("sms_new_numbers_per_client_per_hour", asked, same_budget, SmsSendRow.client_ip == client_ip)
+        hourly_cap("sms_new_numbers_per_client_per_hour", asked, same_budget, col(SmsSendRow.client_ip) == client_ip)
 
 
 def _in(budget: Budget) -> sa.ColumnElement[bool]:
-    new_number = SmsSendRow.purpose == "phone_verification"
+    new_number = col(SmsSendRow.purpose) == "phone_verification"
     return new_number if budget == "new_number" else sa.not_(new_number)
 
 
 def _seconds_until_room(db: Session, now: datetime, window: timedelta, cap: int, *where) -> int:
     """0 while fewer than `cap` sends matching `where` fall in the last `window`; otherwise the
     seconds until enough of the oldest of them have left it for one more."""
-    in_window = (SmsSendRow.sent_at > now - window, *where)
+    in_window = (col(SmsSendRow.sent_at) > now - window, *where)
     sent = db.execute(sa.select(sa.func.count()).select_from(SmsSendRow).where(*in_window)).scalar_one()
     if sent < cap:
         return 0
-    oldest_in_the_way = sa.select(SmsSendRow.sent_at).where(*in_window).order_by(SmsSendRow.sent_at).offset(sent - cap)
+    oldest_in_the_way = (
+        sa.select(col(SmsSendRow.sent_at)).where(*in_window).order_by(col(SmsSendRow.sent_at)).offset(sent - cap)
+    )
     room_at = db.execute(oldest_in_the_way.limit(1)).scalar_one() + window
     return max(1, math.ceil((room_at - now).total_seconds()))

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mfa_app.accounts import events
 from mfa_app.accounts.context import AccountContext
-from mfa_app.accounts.errors import AccountError, user_locked
+from mfa_app.accounts.errors import AccountError, signed_out, user_locked
 from mfa_app.store.tables import UserRow
 
 Factor = Literal["password", "second_factor"]
@@ -31,19 +31,27 @@ def ensure_not_locked(user: UserRow, now: datetime) -> None:
         raise user_locked(int((user.locked_until - now).total_seconds()) or 1)
 
 
+def ensure_row_not_locked(db: Session, user_id: str, now: datetime) -> None:
+    """ensure_not_locked on the user's row as this transaction sees it."""
+    user = db.get(UserRow, user_id)
+    if user is None:
+        raise signed_out()
+    ensure_not_locked(user, now)
+
+
 def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor, error: AccountError) -> AccountError:
     """Count one wrong `factor` atomically; the error to give back (user_locked when the count
     reaches the limit, which starts both counts afresh)."""
     column = getattr(UserRow, _COUNT[factor])
     failures = db.execute(
-        sa.update(UserRow).where(UserRow.id == user_id).values({column: column + 1}).returning(column)
+        sa.update(UserRow).where(col(UserRow.id) == user_id).values({column: column + 1}).returning(column)
     ).scalar_one()
     if failures < ctx.settings.lockout_max_attempts:
         return error
     duration = timedelta(seconds=ctx.settings.lockout_duration_s)
     db.execute(
         sa.update(UserRow)
-        .where(UserRow.id == user_id)
+        .where(col(UserRow.id) == user_id)
         .values(password_failures=0, second_factor_failures=0, locked_until=ctx.now() + duration)
     )
     events.record(db, user_id, "user.locked", f"{failures} {_WRONG[factor]}", ctx.now())
@@ -52,4 +60,4 @@ def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor
 
 def clear_failures(db: Session, user_id: str, factor: Factor) -> None:
     """A right `factor`: its count starts again; the other one stands."""
-    db.execute(sa.update(UserRow).where(UserRow.id == user_id).values({_COUNT[factor]: 0}))
+    db.execute(sa.update(UserRow).where(col(UserRow.id) == user_id).values({_COUNT[factor]: 0}))

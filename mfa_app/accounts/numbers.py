@@ -35,7 +35,7 @@ def region_of(e164: str) -> str:
 
 
 def mask(e164: str) -> str:
-    """"+14155552671" -> "+1 *** *** 2671": the country code and the last four digits."""
+    """ "+14155552671" -> "+1 *** *** 2671": the country code and the last four digits."""
     international = phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
     country, _, rest = international.partition(" ")
     digits_seen = 0

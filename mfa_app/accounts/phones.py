@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import codes, events, limits
 from mfa_app.accounts.access import require_step_up, signed_in
@@ -45,7 +45,9 @@ def _verification(db: Session, ctx: AccountContext, phone: PhoneRow) -> Verifica
 
 
 def all_of(db: Session, user_id: str) -> list[PhoneRow]:
-    query = select(PhoneRow).where(PhoneRow.user_id == user_id).order_by(PhoneRow.created_at, PhoneRow.id)
+    query = (
+        select(PhoneRow).where(col(PhoneRow.user_id) == user_id).order_by(col(PhoneRow.created_at), col(PhoneRow.id))
+    )
     return list(db.exec(query).all())
 
 
@@ -57,7 +59,7 @@ def mfa_phones(db: Session, user_id: str) -> list[PhoneRow]:
 
 def owned(db: Session, user_id: str, phone_id: str) -> PhoneRow:
     """The user's phone with this id; someone else's id is simply not found."""
-    phone = db.exec(select(PhoneRow).where(PhoneRow.id == phone_id, PhoneRow.user_id == user_id)).first()
+    phone = db.exec(select(PhoneRow).where(col(PhoneRow.id) == phone_id, col(PhoneRow.user_id) == user_id)).first()
     if phone is None:
         raise not_found()
     return phone
@@ -167,8 +169,8 @@ def make_default_second_factor(ctx: AccountContext, token: str, phone_id: str) -
                 "identification_update_second_factor_unverified", "Use this phone for MFA first, then make it default."
             )
         if not phone.default_second_factor:
-            db.execute(sa.update(PhoneRow).where(PhoneRow.user_id == user.id).values(default_second_factor=False))
-            db.execute(sa.update(PhoneRow).where(PhoneRow.id == phone.id).values(default_second_factor=True))
+            db.execute(sa.update(PhoneRow).where(col(PhoneRow.user_id) == user.id).values(default_second_factor=False))
+            db.execute(sa.update(PhoneRow).where(col(PhoneRow.id) == phone.id).values(default_second_factor=True))
             db.refresh(phone)
             events.record(db, user.id, "phone.made_default", mask(phone.phone_number), ctx.now())
         return to_resource(db, ctx, phone)
@@ -189,7 +191,7 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
             )
         was_mfa = phone.reserved_for_second_factor and phone.verified_at is not None
         number = phone.phone_number
-        db.execute(sa.delete(VerificationRow).where(VerificationRow.phone_id == phone.id))
+        db.execute(sa.delete(VerificationRow).where(col(VerificationRow.phone_id) == phone.id))
         db.delete(phone)
         events.record(db, user.id, "phone.removed", mask(number), ctx.now())
         mfa_turned_off = was_mfa and not others
@@ -244,6 +246,5 @@ def _unreserve(db: Session, ctx: AccountContext, phone: PhoneRow) -> bool:
 
 def _turn_off_mfa(db: Session, ctx: AccountContext, user_id: str) -> None:
     """The last MFA phone is gone: MFA is off, and the backup codes stop working."""
-    db.execute(sa.delete(BackupCodeRow).where(BackupCodeRow.user_id == user_id))
+    db.execute(sa.delete(BackupCodeRow).where(col(BackupCodeRow.user_id) == user_id))
     events.record(db, user_id, "mfa.disabled", "", ctx.now())
-

@@ -8,7 +8,7 @@ from sqlmodel import Session
 from mfa_app.accounts import backup_codes, codes, lockout, sessions
 from mfa_app.accounts.access import signed_in, strongest_level
 from mfa_app.accounts.context import AccountContext
-from mfa_app.accounts.errors import AccountError, not_found
+from mfa_app.accounts.errors import AccountError, not_found, signed_out
 from mfa_app.accounts.models import Reverification
 from mfa_app.accounts.phones import mfa_phones
 from mfa_app.accounts.users import second_factors
@@ -55,11 +55,15 @@ def reverify(ctx: AccountContext, token: str, strategy: str, secret: str) -> Non
     if strategy not in allowed:
         raise AccountError(
             "strategy_for_user_invalid",
-            "Confirm with your password." if level == "first_factor" else "Confirm with a text message code or a backup code.",
+            "Confirm with your password."
+            if level == "first_factor"
+            else "Confirm with a text message code or a backup code.",
         )
 
     def mark(db: Session) -> None:
         row = db.get(SessionRow, session.id)
+        if row is None:
+            raise signed_out()
         sessions.mark_verified(ctx, row, level)
         db.add(row)
 
@@ -88,7 +92,7 @@ def _reverify_with_password(ctx: AccountContext, user: UserRow, password: str, m
     password_ok = ctx.hashing.password_matches(user.password_hash, password)
 
     def work(db: Session) -> AccountError | None:
-        lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
+        lockout.ensure_row_not_locked(db, user.id, ctx.now())
         if not password_ok:
             incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
             return lockout.count_failure(ctx, db, user.id, "password", incorrect)
