@@ -29,7 +29,8 @@ def _secure() -> bool:
 
 async def start_session(request: Request):
     try:
-        token = accounts.finish_handoff(context(), request.query_params.get("nonce", ""))
+        nonce, user_agent = request.query_params.get("nonce", ""), request.headers.get("user-agent", "")
+        token = accounts.finish_handoff(context(), nonce, user_agent)
     except accounts.AccountError as exc:
         return PlainTextResponse(exc.message, status_code=exc.status)
     response = RedirectResponse(frontend_url(request.query_params.get("next", "")), status_code=303)

@@ -149,7 +149,11 @@ def test_an_unknown_link_is_refused(ctx, token):
 
 @pytest.mark.parametrize(
     ("password", "code"),
-    [("short", "form_password_length_too_short"), ("x" * 257, "form_password_length_too_long"), ("password1", "form_password_pwned")],
+    [
+        ("short", "form_password_length_too_short"),
+        ("x" * 257, "form_password_length_too_long"),
+        ("password1", "form_password_pwned"),
+    ],
 )
 def test_the_new_password_follows_the_sign_up_rules_and_a_refusal_keeps_the_link(ctx, emails, user, password, code):
     request(ctx, user.email)

@@ -19,6 +19,7 @@ from mfa_app.accounts.phones import (
 from mfa_app.accounts.recovery import check_password_reset, request_password_reset, reset_password
 from mfa_app.accounts.sessions import finish_handoff, start_handoff
 from mfa_app.accounts.reverification import prepare_reverification, reverification_status, reverify
+from mfa_app.accounts.user_sessions import list_sessions, revoke_other_sessions, revoke_session
 from mfa_app.accounts.users import (
     attempt_second_factor,
     get_user,
@@ -44,6 +45,7 @@ __all__ = [
     "finish_handoff",
     "get_user",
     "list_phones",
+    "list_sessions",
     "make_default_second_factor",
     "prepare_reverification",
     "prepare_second_factor",
@@ -51,6 +53,8 @@ __all__ = [
     "request_password_reset",
     "reset_password",
     "reverification_status",
+    "revoke_other_sessions",
+    "revoke_session",
     "reverify",
     "security_events",
     "set_reserved_for_second_factor",

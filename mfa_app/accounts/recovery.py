@@ -99,9 +99,8 @@ def reset_password(ctx: AccountContext, token: str, new_password: str, *, client
             .where(SessionRow.user_id == link.user_id, SessionRow.revoked_at.is_(None))
             .values(revoked_at=now)
         ).rowcount
-        events.record(
-            db, link.user_id, "password.reset", _sessions_text(signed_out) + " signed out", now, client=client_ip or None
-        )
+        detail = ("1 session" if signed_out == 1 else f"{signed_out} sessions") + " signed out"
+        events.record(db, link.user_id, "password.reset", detail, now, client=client_ip or None)
         return db.get(UserRow, link.user_id).email
 
     to = ctx.write(work)
@@ -124,10 +123,6 @@ def _live_link(ctx: AccountContext, db: Session, token: str) -> PasswordResetRow
 def _requested_since(db: Session, now: datetime, *where) -> int:
     query = sa.select(sa.func.count()).select_from(PasswordResetRow)
     return db.execute(query.where(PasswordResetRow.requested_at > now - LIMIT_WINDOW, *where)).scalar_one()
-
-
-def _sessions_text(count: int) -> str:
-    return "1 session" if count == 1 else f"{count} sessions"
 
 
 def _used() -> AccountError:
