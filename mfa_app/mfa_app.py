@@ -12,6 +12,7 @@ from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registe
 from mfa_app.pages.dev_outbox import dev_outbox
 from mfa_app.settings import get_settings
 from mfa_app.state.dev_outbox import DevOutboxState
+from mfa_app.tasks import purge_periodically
 
 
 def index() -> rx.Component:
@@ -26,5 +27,6 @@ app = rx.App(
     api_transformer=auth_routes,
 )
 app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
+app.register_lifespan_task(purge_periodically)
 if get_settings().sms_provider == "outbox":
     app.add_page(dev_outbox, route=routes.DEV_OUTBOX, title="SMS outbox", on_load=DevOutboxState.load)
