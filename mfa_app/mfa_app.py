@@ -9,6 +9,7 @@ import reflex as rx
 from mfa_app import routes
 from mfa_app.http import auth_routes
 from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
+from mfa_app.pages import password_reset  # noqa: F401
 from mfa_app.pages.dev_outbox import dev_outbox
 from mfa_app.settings import get_settings
 from mfa_app.state.dev_outbox import DevOutboxState
