@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mfa_app.components.forms import error_text, notice_text
+from mfa_app.components.forms import error_text
 from mfa_app.state.sessions import STATUS_ID, SessionsState, SessionView
 
 
@@ -39,9 +39,14 @@ def _session(session: SessionView) -> rx.Component:
 def sessions_section() -> rx.Component:
     return rx.box(
         rx.heading("Signed-in sessions", as_="h2", size="4", id="signed-in-sessions"),
+        # No live region of its own (the page's status region is the one): the focus moves here
+        # when an action ends, which has screen readers read the outcome.
         rx.el.div(
             error_text(SessionsState.error),
-            notice_text(SessionsState.notice),
+            rx.cond(
+                SessionsState.notice != "",
+                rx.callout(SessionsState.notice, icon="check", color_scheme="green", high_contrast=True, width="100%"),
+            ),
             id=STATUS_ID,
             tab_index=-1,
             width="100%",

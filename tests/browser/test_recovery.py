@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import App, create_account, seed_account, shoot
+from tests.browser.conftest import App, axe_violations, create_account, seed_account, shoot
 
 NEW_PASSWORD = "a brand new passphrase"
 SENT = "If an account uses that email address, we sent it a link"
@@ -37,6 +37,7 @@ def test_a_forgotten_password_is_reset_by_email_and_mfa_is_still_asked(page: Pag
     account = create_account(app, mfa=1)
     ask_for_a_link(page, account.email)
     shoot(page, "recovery-01-link-sent")
+    assert axe_violations(page) == []
 
     link = app.reset_link(account.email)
     assert "/auth/password-reset?token=" in link
@@ -46,6 +47,7 @@ def test_a_forgotten_password_is_reset_by_email_and_mfa_is_still_asked(page: Pag
     page.get_by_label("New password").fill("short")
     page.get_by_role("button", name="Set new password").click()
     expect(page.get_by_role("alert")).to_contain_text("at least 8 characters")
+    assert axe_violations(page) == []
     page.get_by_label("New password").fill(NEW_PASSWORD)
     shoot(page, "recovery-02-new-password")
     page.get_by_role("button", name="Set new password").click()
@@ -103,8 +105,10 @@ def test_the_manage_page_lists_the_sessions_and_signs_another_one_out(page: Page
     expect(sessions.get_by_role("listitem").nth(1)).to_contain_text("last active")
     shoot(page, "recovery-04-sessions")
 
+    assert axe_violations(page) == []
     sessions.get_by_role("button", name="Sign out Chrome on Linux").click()
     expect(page.get_by_text("That session was signed out.")).to_be_visible()
+    expect(page.locator("#sessions-status")).to_be_focused()
     expect(sessions.get_by_role("listitem")).to_have_count(1)
     other.reload()
     expect(other.get_by_role("heading", name="You must be logged in to access this page")).to_be_visible()
