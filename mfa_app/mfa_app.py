@@ -9,12 +9,13 @@ from reflex.utils.prerequisites import get_states_dir
 
 from mfa_app import routes
 from mfa_app.http import auth_routes
-from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
+from mfa_app.pages import add_phone, manage_mfa, password_reset, sign_in  # noqa: F401  (registers the @rx.page routes)
 from mfa_app.pages.dev_outbox import dev_outbox
 from mfa_app.private_files import keep_private
 from mfa_app.settings import get_settings
 from mfa_app.state.dev_outbox import DevOutboxState
 from mfa_app.state.protection import protect
+from mfa_app.tasks import purge_periodically
 
 
 def index() -> rx.Component:
@@ -33,5 +34,6 @@ app = rx.App(
 )
 protect(app)
 app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
+app.register_lifespan_task(purge_periodically)
 if settings.sms_provider == "outbox":
     app.add_page(dev_outbox, route=routes.DEV_OUTBOX, title="SMS outbox", on_load=DevOutboxState.load)

@@ -55,6 +55,28 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str = Field("", validation_alias="TWILIO_MESSAGING_SERVICE_SID")
     twilio_api_base: str = Field("https://api.twilio.com", validation_alias="TWILIO_API_BASE")
 
+    # Email (mfa_app/mail): password reset links and security notices by email.
+    email_provider: Literal["outbox", "smtp"] = "outbox"
+    email_outbox: Path = Path(".data/email_outbox.jsonl")
+    email_from: str = "mfa_app <no-reply@localhost>"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = Field("", repr=False)
+    smtp_connect_timeout_s: float = 5.0
+    smtp_total_timeout_s: float = 20.0
+    # Password reset emails asked for per address and per client address per hour
+    # (mfa_app/accounts/recovery.py says why these numbers).
+    password_reset_per_address_per_hour: int = Field(3, ge=1)
+    password_reset_per_client_per_hour: int = Field(10, ge=1)
+
+    # Housekeeping (mfa_app/accounts/housekeeping.py): how long dead rows are kept, in days (at
+    # least one, so the hourly limits' windows are always kept), and how often they are purged.
+    retention_days: int = Field(30, ge=1)
+    security_event_retention_days: int = Field(365, ge=1)
+    purge_interval_s: int = Field(3600, ge=60)
+
     def allowed_countries(self) -> frozenset[str]:
         return frozenset(c.strip().upper() for c in self.sms_allowed_countries.split(",") if c.strip())
 

@@ -29,6 +29,7 @@ import throwaway_servers
 from mfa_app import accounts
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import Hashing
+from mfa_app.mail import EmailOutbox
 from mfa_app.settings import Settings
 from mfa_app.sms.outbox import OutboxSender
 from mfa_app.store.db import make_engine
@@ -170,6 +171,8 @@ def settings(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch)
         database_url=database_url,
         secret_key="test-secret",
         sms_outbox=tmp_path / "outbox.jsonl",
+        email_provider="outbox",
+        email_outbox=tmp_path / "email_outbox.jsonl",
     )
 
 
@@ -179,7 +182,12 @@ def outbox(settings: Settings) -> Outbox:
 
 
 @pytest.fixture
-def ctx(settings: Settings, outbox: Outbox, clock: FakeClock):
+def emails(settings: Settings) -> EmailOutbox:
+    return EmailOutbox(settings.email_outbox)
+
+
+@pytest.fixture
+def ctx(settings: Settings, outbox: Outbox, emails: EmailOutbox, clock: FakeClock):
     engine = make_engine(settings.database_url)  # migrated already (see `database_url`)
     yield AccountContext(
         engine=engine,
@@ -188,8 +196,19 @@ def ctx(settings: Settings, outbox: Outbox, clock: FakeClock):
         secret_key=settings.resolved_secret_key(),
         clock=clock,
         hashing=fast_hashing(),
+        email=emails,
+        defer=lambda work: work(),  # emails go at once: the tests read them right after
     )
     engine.dispose()
+
+
+def reset_link_token(emails: EmailOutbox, to: str) -> str:
+    """The token of the last reset link emailed to `to`."""
+    for message in reversed(emails.messages()):
+        found = re.search(r"[?&]token=([A-Za-z0-9_-]+)", message["body"])
+        if found and message["to"] == to:
+            return found.group(1)
+    raise AssertionError(f"no reset link sent to {to}")
 
 
 def sign_up(ctx: AccountContext, email: str | None = None) -> SignedIn:

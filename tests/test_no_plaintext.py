@@ -11,11 +11,12 @@ from sqlmodel import SQLModel
 
 from mfa_app import accounts
 from mfa_app.accounts.codes import message_body
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, reset_link_token
 
 FIRST_PHONE = "+14155552671"
 SECOND_PHONE = "+14155550123"
 WRONG_PASSWORD = "not the password at all"
+NEW_PASSWORD = "the password after a reset"
 
 # HMACs and the random part of ids are long runs of lowercase hex: any 6 digits can turn up in
 # them by chance, so they are blanked out before searching for the 6-digit codes as substrings.
@@ -29,7 +30,7 @@ class Secrets:
         self.outbox = outbox
         self.tokens: list[str] = []  # session tokens and handoff nonces
         self.backup_codes: list[str] = []
-        self.passwords: list[str] = [PASSWORD, WRONG_PASSWORD]
+        self.passwords: list[str] = [PASSWORD, WRONG_PASSWORD, NEW_PASSWORD]
 
     def token(self, token: str) -> str:
         self.tokens.append(token)
@@ -122,6 +123,11 @@ def run_full_flow(ctx, outbox, clock, seen: Secrets) -> None:
 
     assert accounts.get_user(ctx, token).two_factor_enabled
 
+    # A password reset link asked for and used (and one asked for an address with no account).
+    for address in (email, "nobody@example.com"):
+        accounts.request_password_reset(ctx, address, client_ip="203.0.113.7", link_base="https://x/auth/reset")
+    accounts.reset_password(ctx, seen.token(reset_link_token(ctx.email, email)), NEW_PASSWORD)
+
 
 def test_full_flow_collects_the_secrets_it_checks_for(ctx, outbox, clock):
     seen = Secrets(outbox)
@@ -129,7 +135,7 @@ def test_full_flow_collects_the_secrets_it_checks_for(ctx, outbox, clock):
 
     assert len(seen.sms_codes()) >= 7
     assert len(seen.backup_codes) == 20
-    assert len(seen.tokens) == 8
+    assert len(seen.tokens) == 9
     assert re.findall(r"\b(\d{6})\b", message_body(ctx.settings, "123456")) == ["123456", "123456"]
     empty = [name for name, rows in stored_rows(ctx.engine).items() if not rows]
     assert empty == [], "the flow should leave rows in every table, so the scan below covers them all"

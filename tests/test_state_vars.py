@@ -26,7 +26,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.models import BackupCodes, SignInResult
 from mfa_app.settings import Settings
-from tests.conftest import FakeClock, Outbox, enable_mfa, reverify_with_sms, run_async, sign_up
+from tests.conftest import FakeClock, Outbox, enable_mfa, reset_link_token, reverify_with_sms, run_async, sign_up
 
 # A public var (or any field of its type) with one of these in its name could hold a secret.
 SECRET_NAME = re.compile(
@@ -122,6 +122,9 @@ def test_every_app_state_class_is_found():
         "SignInState",
         "SignUpState",
         "DevOutboxState",
+        "ForgotPasswordState",
+        "ResetPasswordState",
+        "SessionsState",
     } <= names
 
 
@@ -364,3 +367,52 @@ def test_sign_out_revokes_the_session_and_clears_the_cookie(ctx: AccountContext,
     with pytest.raises(accounts.AccountError):
         accounts.get_user(ctx, person.token)
 
+
+
+# --- the password reset link ---------------------------------------------------------------------
+
+
+def test_the_reset_link_route_moves_the_token_into_an_httponly_cookie(auth_client: TestClient):
+    response = auth_client.get(routes.AUTH_PASSWORD_RESET, params={"token": "the-link-token"}, follow_redirects=False)
+
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == routes.RESET_PASSWORD and "the-link-token" not in response.headers["location"]
+    assert (response.headers["cache-control"], response.headers["referrer-policy"]) == ("no-store", "no-referrer")
+    first, *attributes = [part.strip() for part in response.headers["set-cookie"].split(";")]
+    assert first == f"{routes.RESET_COOKIE}=the-link-token"
+    parsed = {key.lower(): value for key, _, value in (a.partition("=") for a in attributes)}
+    assert "httponly" in parsed and parsed["samesite"].lower() == "strict" and parsed["path"] == "/"
+    assert int(parsed["max-age"]) == 30 * 60
+    assert "set-cookie" not in auth_client.get(routes.AUTH_PASSWORD_RESET, follow_redirects=False).headers
+
+
+def test_the_reset_page_never_holds_the_link_token_or_the_password(ctx: AccountContext, monkeypatch):
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from mfa_app.state import password_reset
+    from mfa_app.state.password_reset import PASSWORD_ID, ResetPasswordState
+
+    monkeypatch.setattr(password_reset, "context", lambda: ctx)
+    person = sign_up(ctx)
+    accounts.request_password_reset(ctx, person.email, client_ip="", link_base="https://x/auth/password-reset")
+    token = reset_link_token(ctx.email, person.email)
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"headers": {"cookie": f"{routes.RESET_COOKIE}={token}"}})
+    state = root.get_substate(ResetPasswordState.get_full_name().split(".")[1:])
+    new_password = "a fresh passphrase here"
+
+    run(state, "load")
+    assert state.link_usable is True
+    run(state, "submit", {PASSWORD_ID: new_password})
+
+    assert (state.done, state.error) == (True, "")
+    assert accounts.sign_in(ctx, person.email, new_password).attempt.status == "complete"
+    seen = page_sees(root)
+    assert token not in seen and new_password not in seen
+    framework = ("router", "rx_router", "is_", "_reflex")
+    own = [name for name in ResetPasswordState.get_fields() if not name.startswith(framework)]
+    assert set(own) == ResetPasswordState._frontend_var_names  # no backend var at all
+    run(state, "load")  # the link is used now
+    assert state.link_usable is False and "already used" in state.error

@@ -24,7 +24,7 @@ from mfa_app.settings import Settings
 from mfa_app.store import db as store
 from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import alembic_config, upgrade
-from mfa_app.store.tables import SecurityEventRow, SmsSendRow, UserRow
+from mfa_app.store.tables import SecurityEventRow, SessionRow, SmsSendRow, UserRow, VerificationRow
 from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
@@ -166,6 +166,43 @@ def test_upgrading_from_0001_keeps_the_rows_and_separates_the_counts(empty_datab
         assert tuple(user) == (7, 0)
         assert tuple(send) == ("phone_verification", None)  # the smaller budget: the safe side
         assert events == 1
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_from_0002_keeps_the_sessions_and_the_codes_that_reference_them(empty_database_url):
+    # 0003 adds columns to sessions, which verifications reference: the rows must all stay.
+    engine = make_engine(empty_database_url)
+    config = alembic_config(engine)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO users (id, email, password_hash, created_at, password_failures, second_factor_failures)"
+                " VALUES ('user_1', 'a@example.com', 'hash', :t, 0, 0)"
+            ), {"t": NOW})
+            conn.execute(sa.text(
+                "INSERT INTO sessions (id, token_hmac, user_id, created_at, expires_at, second_factor_pending,"
+                " last_verified_at, last_verified_level) VALUES ('sess_1', 'h', 'user_1', :t, :t, false, :t, 'first_factor')"
+            ), {"t": NOW})
+            conn.execute(sa.text(
+                "INSERT INTO phone_numbers (id, user_id, phone_number, created_at, reserved_for_second_factor,"
+                " default_second_factor) VALUES ('idn_1', 'user_1', :n, :t, false, false)"
+            ), {"n": MFA_PHONE, "t": NOW})
+            conn.execute(sa.text(
+                "INSERT INTO verifications (id, user_id, phone_id, session_id, purpose, code_hmac, created_at, expires_at,"
+                " attempts) VALUES ('ver_1', 'user_1', 'idn_1', 'sess_1', 'sign_in', 'c', :t, :t, 0)"
+            ), {"t": NOW})
+
+        upgrade(engine)
+
+        with engine.connect() as conn:
+            session = conn.execute(sa.select(SessionRow.id, SessionRow.user_agent, SessionRow.last_active_at)).one()
+            verifications = conn.execute(sa.select(sa.func.count()).select_from(VerificationRow)).scalar_one()
+        assert tuple(session) == ("sess_1", None, None)
+        assert verifications == 1
     finally:
         engine.dispose()
 

@@ -1,5 +1,6 @@
 """The account service: every rule of users, sessions, phones, codes, backup codes,
-re-verification, lockout and sending limits. Plain Python, no Reflex."""
+re-verification, lockout, sending limits, password reset, support and housekeeping. Plain
+Python, no Reflex."""
 
 from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
 from mfa_app.accounts.backup_codes import check_backup_codes_allowed, create_backup_codes
@@ -15,8 +16,10 @@ from mfa_app.accounts.phones import (
     prepare_verification,
     set_reserved_for_second_factor,
 )
+from mfa_app.accounts.recovery import check_password_reset, request_password_reset, reset_password
 from mfa_app.accounts.sessions import finish_handoff, start_handoff
 from mfa_app.accounts.reverification import prepare_reverification, reverification_status, reverify
+from mfa_app.accounts.user_sessions import list_sessions, revoke_other_sessions, revoke_session
 from mfa_app.accounts.users import (
     attempt_second_factor,
     get_user,
@@ -34,6 +37,7 @@ __all__ = [
     "attempt_verification",
     "build_context",
     "check_backup_codes_allowed",
+    "check_password_reset",
     "count_backup_codes",
     "create_backup_codes",
     "create_phone",
@@ -41,11 +45,16 @@ __all__ = [
     "finish_handoff",
     "get_user",
     "list_phones",
+    "list_sessions",
     "make_default_second_factor",
     "prepare_reverification",
     "prepare_second_factor",
     "prepare_verification",
+    "request_password_reset",
+    "reset_password",
     "reverification_status",
+    "revoke_other_sessions",
+    "revoke_session",
     "reverify",
     "security_events",
     "set_reserved_for_second_factor",

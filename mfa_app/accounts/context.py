@@ -1,13 +1,16 @@
-"""What every service function works with: the database, the SMS sender, the settings, and an
-injectable clock and random source (so tests control time and codes)."""
+"""What every service function works with: the database, the SMS and email senders, the settings,
+and an injectable clock, random source and way to run work after answering (so tests control
+time, codes and when emails go)."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TypeVar
 
 from sqlalchemy.engine import Engine
@@ -15,6 +18,7 @@ from sqlmodel import Session
 
 from mfa_app.accounts.crypto import Hashing, keyed_hash
 from mfa_app.accounts.errors import AccountError
+from mfa_app.mail import EmailSender, make_email_sender
 from mfa_app.settings import Settings
 from mfa_app.sms.base import SmsSender
 from mfa_app.store import db as store
@@ -27,6 +31,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=1)
+def _background() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="deferred")
+
+
+def in_background(work: Callable[[], None]) -> None:
+    """Run `work` in a thread of this process, after the caller has answered."""
+    _background().submit(_logged, work)
+
+
+def _logged(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:
+        log.exception("deferred work failed")
+
+
 @dataclass
 class AccountContext:
     engine: Engine
@@ -36,6 +57,12 @@ class AccountContext:
     clock: Callable[[], datetime] = utcnow
     rng: secrets.SystemRandom = field(default_factory=secrets.SystemRandom)
     hashing: Hashing = field(default_factory=Hashing)
+    email: EmailSender | None = None  # None: the provider the settings name
+    defer: Callable[[Callable[[], None]], None] = in_background
+
+    def __post_init__(self) -> None:
+        if self.email is None:
+            self.email = make_email_sender(self.settings)
 
     def now(self) -> datetime:
         return self.clock()

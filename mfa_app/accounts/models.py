@@ -77,3 +77,14 @@ class SecurityEvent(BaseModel):
 class DeletedObject(BaseModel):
     id: str
     deleted: bool = True
+
+
+class SignedInSession(BaseModel):
+    """One signed-in session of the user, for the list of sessions (no token in it)."""
+
+    id: str
+    browser: str
+    operating_system: str
+    signed_in_at: datetime
+    last_active_at: datetime
+    current: bool  # the session asking

@@ -3,7 +3,7 @@ and level of the last verification (for step-up re-verification)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, session_token
 from mfa_app.accounts.errors import reverification_required, signed_out
+from mfa_app.accounts.user_agent import MAX_LENGTH as MAX_USER_AGENT
 from mfa_app.store.tables import SessionRow
 
 Level = Literal["first_factor", "second_factor"]
@@ -84,6 +85,28 @@ def require_recent_verification(ctx: AccountContext, session: SessionRow, needed
         raise reverification_required()
 
 
+# How stale "last active" may be: a session's activity is written at most once a minute.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def note_activity(ctx: AccountContext, session: SessionRow) -> None:
+    """The session was used just now. Written only when the last note is a minute old, so an
+    active page costs at most one write a minute."""
+    now = ctx.now()
+    stale = now - ACTIVITY_RESOLUTION
+    if session.last_active_at is not None and session.last_active_at > stale:
+        return
+
+    def work(db: Session) -> None:
+        db.execute(
+            sa.update(SessionRow)
+            .where(SessionRow.id == session.id)
+            .where(sa.or_(SessionRow.last_active_at.is_(None), SessionRow.last_active_at <= stale))
+            .values(last_active_at=now)
+        )
+
+    ctx.write(work)
+
 
 HANDOFF_TTL = timedelta(seconds=60)
 
@@ -103,8 +126,9 @@ def start_handoff(ctx: AccountContext, token: str) -> str:
     return nonce
 
 
-def finish_handoff(ctx: AccountContext, nonce: str) -> str:
-    """Trade a handoff nonce for a fresh session token (the one seen before is rotated out)."""
+def finish_handoff(ctx: AccountContext, nonce: str, user_agent: str = "") -> str:
+    """Trade a handoff nonce for a fresh session token (the one seen before is rotated out),
+    noting the browser's User-Agent for the list of sessions."""
 
     def work(db: Session) -> str:
         row = db.exec(select(SessionRow).where(SessionRow.handoff_hmac == ctx.hmac("handoff", nonce))).first()
@@ -114,6 +138,8 @@ def finish_handoff(ctx: AccountContext, nonce: str) -> str:
         row.token_hmac = ctx.hmac("session", token)
         row.handoff_hmac = None
         row.handoff_expires_at = None
+        row.user_agent = user_agent[:MAX_USER_AGENT] or None
+        row.last_active_at = ctx.now()
         db.add(row)
         return token
 

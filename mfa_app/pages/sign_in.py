@@ -98,6 +98,7 @@ def sign_in() -> rx.Component:
                 rx.heading("Sign in", as_="h1"),
                 error_text(SignInState.error),
                 _credentials(SignInState.submit, SignInState.busy, "Sign in", "current-password"),
+                rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, underline="always"),
                 rx.text("No account yet? ", rx.link("Sign up", href=routes.SIGN_UP, underline="always")),
                 width="100%",
             ),

@@ -28,6 +28,13 @@ EVENT_TEXT = {
     "mfa.disabled": "MFA turned off",
     "backup_codes.generated": "Backup codes generated",
     "backup_code.used": "Backup code used",
+    "password.reset_requested": "Password reset link sent",
+    "password.reset": "Password changed with a reset link",
+    "session.revoked": "Session signed out",
+    "sessions.revoked_others": "Other sessions signed out",
+    "support.unlocked": "Account unlocked by support",
+    "support.sessions_revoked": "Sessions signed out by support",
+    "support.mfa_reset": "MFA turned off by support",
 }
 # Where the keyboard focus goes when an action ends: the messages saying what happened, or the
 # new backup codes.

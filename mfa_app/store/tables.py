@@ -40,6 +40,10 @@ class SessionRow(SQLModel, table=True):
     # A one-time nonce that a browser trades for the session cookie (see sessions.handoff).
     handoff_hmac: str | None = Field(default=None, index=True)
     handoff_expires_at: datetime | None = None
+    # The browser's User-Agent when the session cookie was set, and when the session was last
+    # used (written at most once a minute: sessions.note_activity).
+    user_agent: str | None = None
+    last_active_at: datetime | None = None
 
 
 class PhoneRow(SQLModel, table=True):
@@ -115,3 +119,19 @@ class SmsSendRow(SQLModel, table=True):
     # The address of the client that asked for it, when the caller knows it.
     client_ip: str | None = Field(default=None, index=True)
     sent_at: datetime = Field(index=True)
+
+
+class PasswordResetRow(SQLModel, table=True):
+    """One request for a password reset link, whether or not the address has an account: the
+    counter behind the reset limits and, for an account, the link (its token as an HMAC)."""
+
+    __tablename__ = "password_resets"
+
+    id: str = Field(primary_key=True)
+    email_hmac: str = Field(index=True)  # the address as typed (normalised), keyed
+    client_ip: str | None = Field(default=None, index=True)
+    user_id: str | None = Field(default=None, foreign_key="users.id", index=True)
+    token_hmac: str | None = Field(default=None, unique=True, index=True)
+    requested_at: datetime = Field(index=True)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from mfa_app.store.tables import SessionRow, UserRow, VerificationRow
+from mfa_app.store.tables import PasswordResetRow, SessionRow, UserRow, VerificationRow
 from tests.browser import prod_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +67,42 @@ class App:
             if found and (to is None or message["to"] == to):
                 return found.group(1)
         raise AssertionError(f"no code sent to {to}")
+
+    @property
+    def email_outbox(self) -> Path:
+        return self.data_dir / "email_outbox.jsonl"
+
+    def emails(self, to: str | None = None) -> list[dict]:
+        """The emails the app sent (to `to`), oldest first."""
+        if not self.email_outbox.exists():
+            return []
+        sent = [json.loads(line) for line in self.email_outbox.read_text().splitlines() if line.strip()]
+        return [m for m in sent if to is None or m["to"] == to]
+
+    def reset_link(self, to: str, timeout_s: float = 10.0) -> str:
+        """The link of the newest reset email to `to`, waiting for it: the app sends it after
+        answering the page."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            links = [re.search(r"https?://\S+[?&]token=\S+", m["body"]) for m in self.emails(to)]
+            if links and links[-1]:
+                return links[-1].group(0)
+            time.sleep(0.1)
+        raise AssertionError(f"no reset link emailed to {to}")
+
+    def age_reset_links(self, email: str, minutes: int) -> None:
+        """Move the user's reset links `minutes` back in time (as if the person had waited)."""
+        engine = self.engine()
+        try:
+            with engine.begin() as db:
+                query = sa.select(PasswordResetRow.id, PasswordResetRow.requested_at, PasswordResetRow.expires_at)
+                query = query.where(PasswordResetRow.user_id == _user_id(email))
+                for row_id, requested_at, expires_at in db.execute(query).all():
+                    back = timedelta(minutes=minutes)
+                    moved = {"requested_at": requested_at - back, "expires_at": expires_at - back}
+                    db.execute(sa.update(PasswordResetRow).where(PasswordResetRow.id == row_id).values(**moved))
+        finally:
+            engine.dispose()
 
     def engine(self) -> sa.Engine:
         return sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
@@ -150,6 +187,8 @@ def _dev_app(data_dir: Path) -> Iterator[App]:
         MFA_SMS_OUTBOX=str(data_dir / "sms_outbox.jsonl"),
         MFA_SMS_PROVIDER="outbox",
         **prod_server.SMS_LIMITS,
+        MFA_EMAIL_OUTBOX=str(data_dir / "email_outbox.jsonl"),
+        MFA_EMAIL_PROVIDER="outbox",
     )
     from mfa_app.settings import get_settings
     from mfa_app.state.service import context

@@ -109,6 +109,8 @@ def serve(
         "MFA_DATA_DIR": str(data_dir),
         "MFA_SMS_OUTBOX": str(data_dir / "sms_outbox.jsonl"),
         "MFA_SMS_PROVIDER": "outbox",
+        "MFA_EMAIL_OUTBOX": str(data_dir / "email_outbox.jsonl"),
+        "MFA_EMAIL_PROVIDER": "outbox",
         "MFA_SECRET_KEY": secret_key,  # the same for every worker
         **SMS_LIMITS,
         "REFLEX_REDIS_URL": redis_url,

@@ -146,6 +146,7 @@ def test_when_a_form_is_refused_or_done_the_focus_goes_to_the_field_to_correct_o
     page.get_by_label("Enter phone number").fill(phone.national)
     press(page, "Continue")
     expect(page.get_by_role("heading", name="Verify phone")).to_be_visible()
+    expect(page.get_by_text("We sent a code to")).to_be_visible()  # the step shows before the code goes
     page.get_by_label("Enter code").fill("000000" if app.last_code(phone.e164) != "000000" else "111111")
     press(page, "Verify")
     expect(page.get_by_role("alert")).to_contain_text("That code is incorrect.")

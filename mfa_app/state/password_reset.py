@@ -1,0 +1,107 @@
+"""/forgot-password (ask for a reset link) and /reset-password (choose a new password).
+
+The link's token never enters Reflex state: /auth/password-reset moved it into an HttpOnly
+cookie, which each event reads from the websocket handshake's headers (like the session
+cookie), and the new password only passes through the submit handler."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+from reflex.config import get_config
+
+from mfa_app import accounts, routes
+from mfa_app.state.service import context, run_hashing
+from mfa_app.state.session import focus
+
+EMAIL_ID = "email"
+PASSWORD_ID = "new-password"
+SENT_ID = "reset-sent"
+DONE_ID = "reset-done"
+LINK_REFUSED = ("reset_link_invalid", "reset_link_expired")
+
+
+class ForgotPasswordState(rx.State):
+    sent: bool = False
+    busy: bool = False
+    error: str = ""
+
+    @rx.event
+    def load(self):
+        self.sent, self.busy, self.error = False, False, ""
+
+    @rx.event(background=True)
+    async def submit(self, form_data: dict):
+        """The same answer whether or not the address has an account (the service sees to it)."""
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error = True, ""
+            client_ip = self.router.session.client_ip
+        error = ""
+        try:
+            await asyncio.to_thread(
+                accounts.request_password_reset,
+                context(),
+                str(form_data.get("email", "")),
+                client_ip=client_ip,
+                link_base=get_config().api_url.rstrip("/") + routes.AUTH_PASSWORD_RESET,
+            )
+        except accounts.AccountError as exc:
+            error = exc.message
+        finally:
+            async with self:
+                self.busy, self.error, self.sent = False, error, not error
+        yield focus(EMAIL_ID if error else SENT_ID)
+
+
+class ResetPasswordState(rx.State):
+    loaded: bool = False
+    link_usable: bool = False
+    done: bool = False
+    busy: bool = False
+    error: str = ""
+
+    def _link(self) -> str:
+        """The reset link's token, from this connection's cookie."""
+        jar = SimpleCookie()
+        try:
+            jar.load(self.router.headers.cookie or "")
+        except CookieError:
+            return ""
+        morsel = jar.get(routes.RESET_COOKIE)
+        return morsel.value if morsel else ""
+
+    @rx.event
+    async def load(self):
+        self.done, self.busy, self.error = False, False, ""
+        try:
+            await asyncio.to_thread(accounts.check_password_reset, context(), self._link())
+            self.link_usable = True
+        except accounts.AccountError as exc:
+            self.link_usable, self.error = False, exc.message
+        self.loaded = True
+
+    @rx.event(background=True)
+    async def submit(self, form_data: dict):
+        async with self:
+            if self.busy or not self.link_usable:
+                return
+            self.busy, self.error = True, ""
+            link, client_ip = self._link(), self.router.session.client_ip
+        error, link_refused = "", False
+        try:
+            password = str(form_data.get(PASSWORD_ID, ""))
+            reset = functools.partial(accounts.reset_password, client_ip=client_ip)
+            await run_hashing(reset, context(), link, password)
+        except accounts.AccountError as exc:
+            error, link_refused = exc.message, exc.code in LINK_REFUSED
+        finally:
+            async with self:
+                self.busy, self.error, self.done = False, error, not error
+                if link_refused:
+                    self.link_usable = False
+        yield focus(DONE_ID if not error else PASSWORD_ID)

@@ -1,0 +1,99 @@
+"""The manage page's list of signed-in sessions: sign out one, or every other one (sensitive
+actions: re-verified first, then finished by the re-verification dialog)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import reflex as rx
+
+from mfa_app import accounts
+from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
+from mfa_app.state.session import SessionState, focus
+
+STATUS_ID = "sessions-status"
+
+
+@dataclasses.dataclass
+class SessionView:
+    id: str
+    device: str  # "Firefox on Windows"
+    signed_in: str
+    last_active: str
+    current: bool
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class SessionsState(SessionState):
+    sessions: list[SessionView] = []
+    busy: str = ""
+    error: str = ""
+    notice: str = ""
+
+    @rx.event
+    async def load(self):
+        self.busy = self.error = self.notice = ""
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        try:
+            listed = await self._call(accounts.list_sessions)
+        except accounts.AccountError:
+            listed = []  # signed out: the page says so
+        self.sessions = [
+            SessionView(
+                s.id, f"{s.browser} on {s.operating_system}", _when(s.signed_in_at), _when(s.last_active_at), s.current
+            )
+            for s in listed
+        ]
+
+    async def _act(self, busy: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
+        """Run one sensitive action (for background handlers), like the manage page's actions:
+        busy while it runs, re-verify if asked, say what happened and move the focus there."""
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error, self.notice = busy, "", ""
+        notice, error, reverify = "", "", None
+        try:
+            notice = said(await call_sensitive(self, *retry, fn, *args))
+        except NeedsReverification as needed:
+            reverify = needed.event
+        except accounts.AccountError as exc:
+            error = exc.message
+        finally:
+            async with self:
+                self.busy, self.error, self.notice = "", error, notice
+                await self._refresh()
+        yield reverify if reverify is not None else focus(STATUS_ID)
+
+    @rx.event(background=True)
+    async def revoke(self, session_id: str):
+        async for update in self._act(
+            f"revoke:{session_id}",
+            ("sessions.revoke", [session_id]),
+            accounts.revoke_session,
+            session_id,
+            said=lambda _: "That session was signed out.",
+        ):
+            yield update
+
+    @rx.event(background=True)
+    async def revoke_others(self):
+        async for update in self._act(
+            "revoke_others",
+            ("sessions.revoke_others", []),
+            accounts.revoke_other_sessions,
+            said=lambda count: f"Signed out of {count} other session{'' if count == 1 else 's'}.",
+        ):
+            yield update
+
+
+retryable("sessions.revoke", SessionsState.revoke)
+retryable("sessions.revoke_others", SessionsState.revoke_others)
