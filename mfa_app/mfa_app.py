@@ -6,7 +6,7 @@ import logging
 
 import reflex as rx
 
-from mfa_app import routes
+from mfa_app import origins, routes
 from mfa_app.http import auth_routes
 from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
 from mfa_app.pages.dev_outbox import dev_outbox
@@ -25,6 +25,9 @@ app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=auth_routes,
 )
+# Reflex hands the socket server a copy of config.cors_allowed_origins made now, before the
+# frontend's URL is settled (see mfa_app/origins.py): let it ask at each handshake instead.
+app.sio.eio.cors_allowed_origins = origins.is_allowed
 app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
 if get_settings().sms_provider == "outbox":
     app.add_page(dev_outbox, route=routes.DEV_OUTBOX, title="SMS outbox", on_load=DevOutboxState.load)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     sms_webhook_secret: str = Field("", repr=False)
 
     default_region: str = "US"
+    # Origins (scheme://host[:port]) of the app's pages, comma separated; empty means the origin
+    # of Reflex's deploy_url. The only origins CORS and the websocket accept.
+    allowed_origins: str = ""
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600
     # Threads for argon2id (password checks, backup codes) per backend worker; 0 = one per core.
