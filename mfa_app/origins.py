@@ -1,12 +1,12 @@
 """The origins the app's pages are served from, and the checks that keep other sites out of the
-backend: Reflex's CORS answers and the websocket handshake.
+backend: Reflex's CORS answers, the websocket handshake, and the session-cookie routes.
 
 The allowed origins are looked up on every check, not when the app is created: `reflex run`
 and Reflex's AppHarness settle the frontend's URL (deploy_url) after the app module is imported."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from urllib.parse import urlsplit
 
 from reflex.config import get_config
@@ -54,3 +54,19 @@ class AllowedOrigins(Collection[str]):
 
     def __len__(self) -> int:
         return len(allowed())
+
+
+def from_app_page(headers: Mapping[str, str]) -> bool:
+    """Whether a request to a session-cookie route comes from one of the app's own pages.
+
+    Sec-Fetch-Site, which current browsers send to HTTPS and loopback URLs and no page can forge,
+    settles it when it says same-origin (pages and backend on one origin, as in production), or
+    refuses it when it says cross-site or none (another site; a link opened from an e-mail or
+    typed). For same-site (the development frontend on another port) or without the header, the
+    Origin header decides, or for a GET navigation, which carries none, the Referer's origin."""
+    site = headers.get("sec-fetch-site")
+    if site == "same-origin":
+        return True
+    if site not in (None, "same-site"):
+        return False
+    return is_allowed(headers.get("origin") or origin_of(headers.get("referer", "")))

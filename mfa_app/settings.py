@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     default_region: str = "US"
     # Origins (scheme://host[:port]) of the app's pages, comma separated; empty means the origin
-    # of Reflex's deploy_url. The only origins CORS and the websocket accept.
+    # of Reflex's deploy_url. The only origins CORS, the websocket and the /auth routes accept.
     allowed_origins: str = ""
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600

@@ -200,6 +200,11 @@ class Page:
     def everything_received(self) -> str:
         return "\n".join(self.raw)
 
+    def was_handed_a_session(self) -> bool:
+        """Whether a reply sent the page to trade a nonce for the session cookie (the form POST
+        to /auth/session that hand_off_session scripts)."""
+        return any(routes.AUTH_SESSION in reply and "nonce" in reply for reply in self.raw)
+
     def close(self) -> None:
         self.sio.disconnect()
 
