@@ -8,6 +8,7 @@ import reflex as rx
 
 from mfa_app import origins, routes
 from mfa_app.http import auth_routes
+from mfa_app.logs import escape_every_log_record
 from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
 from mfa_app.pages.dev_outbox import dev_outbox
 from mfa_app.settings import get_settings
@@ -18,6 +19,7 @@ def index() -> rx.Component:
     return rx.fragment()
 
 
+escape_every_log_record()
 # httpx logs each request's URL at INFO; a webhook URL may carry a credential.
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
