@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from mfa_app import origins, routes
+from mfa_app.failures import backend_exception_handler
 from mfa_app.http import auth_routes
 from mfa_app.logs import escape_every_log_record
 from mfa_app.pages import add_phone, manage_mfa, sign_in  # noqa: F401  (registers the @rx.page routes)
@@ -26,6 +27,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=auth_routes,
+    backend_exception_handler=backend_exception_handler,
 )
 # Reflex hands the socket server a copy of config.cors_allowed_origins made now, before the
 # frontend's URL is settled (see mfa_app/origins.py): let it ask at each handshake instead.

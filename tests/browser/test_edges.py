@@ -4,11 +4,13 @@ Origin and Referer headers itself, as for a person; the attackers' pages are ser
 Playwright on made-up origins (http://attacker.test, and 127.0.0.1 on another port, which is
 the same *site* as the app: its requests carry the SameSite=Strict session cookie).
 
-Also: the websocket and CORS accept the app's own origin only."""
+Also: the websocket and CORS accept the app's own origin only, and an exception in a handler
+shows the person no text of it."""
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import urllib.error
 import urllib.request
@@ -20,11 +22,12 @@ import socketio
 from playwright.sync_api import Page, Route, expect
 
 from mfa_app import routes
+from mfa_app.failures import MESSAGE
 from mfa_app.http import NOT_FROM_THE_APP
 from tests.browser.conftest import PASSWORD, App, sign_up
 from tests.browser.test_events import Page as SocketPage
 
-pytestmark = pytest.mark.scale_out  # also on `reflex run --env prod`
+pytestmark = pytest.mark.scale_out  # also on `reflex run --env prod` (except the in-process ones)
 
 OTHER_SITE = "http://attacker.test"
 SAME_SITE_OTHER_PORT = "http://127.0.0.1:9"  # nothing listens there: Playwright serves it
@@ -151,3 +154,28 @@ def test_cors_answers_the_apps_origin_only(app: App, path: str):
         assert "access-control-allow-origin" not in preflight(f"{backend(app)}{path}", foreign)
     ours = preflight(f"{backend(app)}{path}", app.url)
     assert ours["access-control-allow-origin"] == app.url
+
+
+def test_an_exception_in_a_handler_shows_the_person_no_text_of_it(page: Page, app: App, monkeypatch, caplog):
+    """In development Reflex's own handler showed the exception's text (SQL and its bound
+    parameters, here an email address) in the error toast."""
+    if app.server is not None:
+        pytest.skip("the exception is planted in the in-process backend of AppHarness")
+    from mfa_app import accounts
+
+    sign_up(page)
+    leak = "(sqlite3.OperationalError) database is locked [SQL: SELECT * FROM users WHERE email = ?] [parameters: ('secret@example.com',)]"
+
+    def fail(*args):
+        raise RuntimeError(leak)
+
+    monkeypatch.setattr(accounts, "get_user", fail)
+    alerts: list[str] = []
+    page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
+    with caplog.at_level(logging.ERROR, logger="mfa_app"):
+        page.reload()
+        expect(page.get_by_text(MESSAGE)).to_be_visible()
+
+    shown = page.content() + "".join(alerts)
+    assert "secret@example.com" not in shown and "SELECT" not in shown and "RuntimeError" not in shown
+    assert any("secret@example.com" in record.getMessage() for record in caplog.records)  # in the server's log
