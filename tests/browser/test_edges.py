@@ -70,7 +70,7 @@ def test_a_nonce_signs_in_only_the_browser_that_signed_in(page: Page, app: App, 
     victim stays signed out each time, and the attacker's own page still signs in after that."""
     held: list[Route] = []
     page.route(lambda url: urlsplit(url).path == routes.AUTH_SESSION, lambda route: held.append(route))
-    page.goto("/sign-up")
+    page.goto("/sign-up", timeout=60_000)  # may be the session's first page: the dev server compiles it
     page.get_by_label("Email address").fill(f"attacker-{secrets.token_hex(4)}@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
