@@ -7,6 +7,7 @@ import logging
 import reflex as rx
 
 from mfa_app import origins, routes
+from mfa_app.dev_only import refuse_outbox_in_production
 from mfa_app.failures import backend_exception_handler
 from mfa_app.http import auth_routes
 from mfa_app.logs import escape_every_log_record
@@ -20,6 +21,7 @@ def index() -> rx.Component:
     return rx.fragment()
 
 
+refuse_outbox_in_production(get_settings())
 escape_every_log_record()
 # httpx logs each request's URL at INFO; a webhook URL may carry a credential.
 logging.getLogger("httpx").setLevel(logging.WARNING)

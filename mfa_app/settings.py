@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     secret_key: str = Field("", repr=False)
 
     sms_provider: Literal["outbox", "twilio", "webhook"] = "outbox"
+    # The outbox shows every code at /dev/outbox: production mode refuses it unless this is set.
+    allow_outbox_in_production: bool = False
     sms_outbox: Path = Path(".data/sms_outbox.jsonl")
     sms_app_name: str = "mfa_app"
     sms_origin_host: str = "localhost"

@@ -106,6 +106,7 @@ def serve(
         "MFA_DATA_DIR": str(data_dir),
         "MFA_SMS_OUTBOX": str(data_dir / "sms_outbox.jsonl"),
         "MFA_SMS_PROVIDER": "outbox",
+        "MFA_ALLOW_OUTBOX_IN_PRODUCTION": "1",  # production mode refuses the outbox unless asked
         "MFA_SECRET_KEY": secret_key,  # the same for every worker
         "REFLEX_REDIS_URL": redis_url,
         "REFLEX_USE_GRANIAN": "true",
