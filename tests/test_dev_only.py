@@ -1,8 +1,10 @@
 """Safe defaults: the outbox SMS provider (the default) shows every code at /dev/outbox, so a
-deployment that forgets MFA_SMS_PROVIDER must not start."""
+deployment that forgets MFA_SMS_PROVIDER must not start, and the outbox page shows its messages
+to a client on the machine itself only."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mfa_app.dev_only import OutboxInProduction, refuse_outbox_in_production
+from mfa_app.dev_only import OutboxInProduction, is_local_client, refuse_outbox_in_production
 from mfa_app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,3 +56,51 @@ def test_the_app_does_not_start_in_production_mode_with_the_default_provider(tmp
 
     asked = import_the_app(tmp_path, REFLEX_ENV_MODE="prod", MFA_SMS_PROVIDER="", MFA_ALLOW_OUTBOX_IN_PRODUCTION="1")
     assert asked.returncode == 0, asked.stderr
+
+
+@pytest.mark.parametrize(
+    "client_ip, headers, local",
+    [
+        ("127.0.0.1", {}, True),
+        ("::1", {}, True),
+        ("::ffff:127.0.0.1", {}, True),
+        ("203.0.113.7", {}, False),
+        ("10.0.0.5", {}, False),
+        ("", {}, False),  # not known
+        ("127.0.0.1", {"x-forwarded-for": "203.0.113.7"}, False),  # a reverse proxy on this machine
+        ("127.0.0.1", {"forwarded": "for=203.0.113.7"}, False),
+        ("127.0.0.1", {"x-real-ip": "203.0.113.7"}, False),
+    ],
+)
+def test_a_local_client_is_on_loopback_and_not_behind_a_proxy(client_ip, headers, local):
+    assert is_local_client(client_ip, headers) is local
+
+
+@pytest.mark.parametrize(
+    "router_data, shown",
+    [
+        ({"ip": "127.0.0.1", "headers": {"host": "localhost:8000"}}, 1),
+        ({"ip": "203.0.113.7", "headers": {"host": "mfa.example.com"}}, 0),
+        ({"ip": "127.0.0.1", "headers": {"host": "mfa.example.com", "x-forwarded-for": "203.0.113.7"}}, 0),
+    ],
+    ids=["this machine", "another machine", "another machine through a local proxy"],
+)
+def test_the_dev_outbox_shows_its_messages_to_a_local_client_only(tmp_path: Path, monkeypatch, router_data, shown):
+    """DevOutboxState.load, as the page's on_load (or anyone naming the handler) runs it."""
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    from mfa_app.state import dev_outbox
+    from mfa_app.state.dev_outbox import DevOutboxState
+
+    outbox = tmp_path / "outbox.jsonl"
+    outbox.write_text(json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n")
+    settings = Settings(data_dir=tmp_path, sms_outbox=outbox, sms_provider="outbox")
+    monkeypatch.setattr(dev_outbox, "get_settings", lambda: settings)
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data(router_data)
+    state = root.get_substate(DevOutboxState.get_full_name().split(".")[1:])
+
+    DevOutboxState.load.fn(state)
+
+    assert len(state.messages) == shown

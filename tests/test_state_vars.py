@@ -250,6 +250,7 @@ def test_backup_codes_leave_the_state_when_the_session_ends_elsewhere(manage_sta
 
 
 def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Path, monkeypatch):
+    from reflex.istate.data import RouterData
     from reflex.state import State
 
     from mfa_app.state import dev_outbox
@@ -258,6 +259,7 @@ def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Pa
     outbox = tmp_path / "outbox.jsonl"
     outbox.write_text(json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n")
     root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"ip": "127.0.0.1"})  # a local client (tests/test_dev_only.py: others)
     state = root.get_substate(DevOutboxState.get_full_name().split(".")[1:])
 
     for provider, expected in [("twilio", 0), ("webhook", 0), ("outbox", 1)]:
