@@ -79,6 +79,7 @@ class AppConfig:
             MFA_DATABASE_URL=self.database_url,
             MFA_SECRET_KEY=self.secret_key,
             MFA_SMS_PROVIDER="outbox",
+            MFA_ALLOW_OUTBOX_IN_PRODUCTION="1",  # production mode refuses the outbox unless asked
             MFA_SMS_OUTBOX=str(self.outbox),
             **SMS_CAPS,
         )

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     secret_key: str = Field("", repr=False)
 
     sms_provider: Literal["outbox", "twilio", "webhook"] = "outbox"
+    # The outbox shows every code at /dev/outbox: production mode refuses it unless this is set.
+    allow_outbox_in_production: bool = False
     sms_outbox: Path = Path(".data/sms_outbox.jsonl")
     sms_app_name: str = "mfa_app"
     sms_origin_host: str = "localhost"
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     sms_webhook_secret: str = Field("", repr=False)
 
     default_region: str = "US"
+    # Origins (scheme://host[:port]) of the app's pages, comma separated; empty means the origin
+    # of Reflex's deploy_url. The only origins CORS, the websocket and the /auth routes accept.
+    allowed_origins: str = ""
     session_ttl_s: int = 7 * 24 * 3600
     reverification_max_age_s: int = 600
     # Lockout (mfa_app/accounts/lockout.py): this many wrong passwords in a row, or wrong second

@@ -266,6 +266,7 @@ def test_backup_codes_leave_the_page_after(manage_state, handler):
 
 
 def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Path, monkeypatch):
+    from reflex.istate.data import RouterData
     from reflex.state import State
 
     from mfa_app.state import dev_outbox
@@ -274,6 +275,7 @@ def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Pa
     outbox = tmp_path / "outbox.jsonl"
     outbox.write_text(json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n")
     root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"ip": "127.0.0.1"})  # a local client (tests/test_dev_only.py: others)
     state = root.get_substate(DevOutboxState.get_full_name().split(".")[1:])
 
     for provider, expected in [("twilio", 0), ("webhook", 0), ("outbox", 1)]:
@@ -293,7 +295,8 @@ def auth_client(ctx: AccountContext, monkeypatch) -> TestClient:
 
     monkeypatch.setattr(service, "context", lambda: ctx)
     monkeypatch.setattr(http, "context", lambda: ctx)  # http.py imported the name itself
-    return TestClient(http.auth_routes, base_url="http://127.0.0.1")
+    # As the app's own page sends its requests (tests/test_http_edges.py: from anywhere else).
+    return TestClient(http.auth_routes, base_url="http://127.0.0.1", headers={"Sec-Fetch-Site": "same-origin"})
 
 
 def set_cookie_attributes(header: str) -> tuple[str, dict[str, str]]:
@@ -311,8 +314,8 @@ def test_the_session_route_sets_an_httponly_samesite_strict_cookie(ctx: AccountC
     person = sign_up(ctx)
     nonce = accounts.start_handoff(ctx, person.token)
 
-    response = auth_client.get(
-        routes.AUTH_SESSION, params={"nonce": nonce, "next": routes.ADD_PHONE}, follow_redirects=False
+    response = auth_client.post(
+        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.ADD_PHONE}, follow_redirects=False
     )
 
     assert response.status_code == 303
@@ -335,10 +338,10 @@ def test_the_session_route_sets_an_httponly_samesite_strict_cookie(ctx: AccountC
 def test_a_handoff_nonce_works_once_and_sets_no_cookie_when_refused(ctx: AccountContext, auth_client: TestClient):
     person = sign_up(ctx)
     nonce = accounts.start_handoff(ctx, person.token)
-    assert auth_client.get(routes.AUTH_SESSION, params={"nonce": nonce}, follow_redirects=False).status_code == 303
+    assert auth_client.post(routes.AUTH_SESSION, data={"nonce": nonce}, follow_redirects=False).status_code == 303
 
     for bad in [nonce, "", "made-up"]:
-        response = auth_client.get(routes.AUTH_SESSION, params={"nonce": bad}, follow_redirects=False)
+        response = auth_client.post(routes.AUTH_SESSION, data={"nonce": bad}, follow_redirects=False)
         assert response.status_code == 401
         assert "set-cookie" not in response.headers
 
@@ -347,7 +350,7 @@ def test_the_session_route_only_redirects_to_local_paths(ctx: AccountContext, au
     person = sign_up(ctx)
     for target in ["//evil.example/x", "https://evil.example/", "javascript:alert(1)"]:
         nonce = accounts.start_handoff(ctx, person.token)
-        response = auth_client.get(routes.AUTH_SESSION, params={"nonce": nonce, "next": target}, follow_redirects=False)
+        response = auth_client.post(routes.AUTH_SESSION, data={"nonce": nonce, "next": target}, follow_redirects=False)
         location = urlsplit(response.headers["location"])
         assert location.path == routes.MANAGE_MFA and "evil" not in location.netloc
         person.token = set_cookie_attributes(response.headers["set-cookie"])[0]

@@ -75,6 +75,19 @@ def go_to_backend(path: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def post_to_backend(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
+    """A full page navigation that POSTs `fields` as a form to one of the backend's HTTP routes:
+    the browser sends the page's Origin with a POST (how /auth/session knows the app's page
+    sent it), and the fields stay out of URLs, browser history and access logs."""
+    url = get_config().api_url.rstrip("/") + path
+    return rx.call_script(
+        "(() => { const form = Object.assign(document.createElement('form'), {method: 'post', action: %s});"
+        " for (const [name, value] of Object.entries(%s))"
+        " form.append(Object.assign(document.createElement('input'), {type: 'hidden', name, value}));"
+        " document.body.append(form); form.submit(); })()" % (json.dumps(url), json.dumps(fields))
+    )
+
+
 def focus(element_id: str) -> rx.event.EventSpec:
     """Move the keyboard focus to an element: a busy button is disabled, which drops the focus,
     so when an action ends the focus goes where its outcome is (a message, a field to retry)."""
@@ -84,4 +97,4 @@ def focus(element_id: str) -> rx.event.EventSpec:
 async def hand_off_session(token: str, next_path: str) -> rx.event.EventSpec:
     """Send the browser to trade a one-time nonce for the HttpOnly session cookie."""
     nonce = await asyncio.to_thread(accounts.start_handoff, context(), token)
-    return go_to_backend(f"{routes.AUTH_SESSION}?nonce={nonce}&next={next_path}")
+    return post_to_backend(routes.AUTH_SESSION, {"nonce": nonce, "next": next_path})

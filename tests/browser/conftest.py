@@ -318,16 +318,34 @@ def create_account(app: App, *, mfa: int = 0, available: int = 0, backup_codes: 
 
 def hand_off(page: Page, account: Account, next_path: str = "/account/manage-mfa") -> None:
     """Give the browser the account's session through the app's own cookie route (the way
-    sign-in does), then land on `next_path`. The service rotates the token on the way."""
-    from reflex.config import get_config
-
+    sign-in does: a form POST from a page of the app's origin), then land on `next_path`. The
+    service rotates the token on the way."""
     from mfa_app import accounts
     from mfa_app.state.service import context
 
     nonce = accounts.start_handoff(context(), account.token)
     account.token = ""
-    page.goto(f"{get_config().api_url.rstrip('/')}/auth/session?nonce={nonce}&next={next_path}")
+    post_from_app_origin(page, "/auth/session", {"nonce": nonce, "next": next_path})
     page.wait_for_url(f"**{next_path}")
+
+
+POST_FORM_JS = """([action, fields]) => {
+    const form = Object.assign(document.createElement("form"), {method: "post", action});
+    for (const [name, value] of Object.entries(fields))
+        form.append(Object.assign(document.createElement("input"), {type: "hidden", name, value}));
+    document.body.append(form);
+    form.submit();
+}"""
+
+
+def post_from_app_origin(page: Page, path: str, fields: dict[str, str]) -> None:
+    """Navigate with a form POST to a backend route from a document of the app's own origin,
+    as the app's pages do (the stylesheet: no app to start for it)."""
+    from reflex.config import get_config
+
+    page.goto("/styles.css")
+    with page.expect_navigation():
+        page.evaluate(POST_FORM_JS, [f"{get_config().api_url.rstrip('/')}{path}", fields])
 
 
 def seed_account(app: App, page: Page, *, next_path: str = "/account/manage-mfa", **options) -> Account:

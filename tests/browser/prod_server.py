@@ -111,6 +111,7 @@ def serve(
         "MFA_SMS_PROVIDER": "outbox",
         "MFA_EMAIL_OUTBOX": str(data_dir / "email_outbox.jsonl"),
         "MFA_EMAIL_PROVIDER": "outbox",
+        "MFA_ALLOW_OUTBOX_IN_PRODUCTION": "1",  # production mode refuses the outbox unless asked
         "MFA_SECRET_KEY": secret_key,  # the same for every worker
         **SMS_LIMITS,
         "REFLEX_REDIS_URL": redis_url,

@@ -96,14 +96,18 @@ class Page:
     the page's view of the state (one snapshot per reply), so a test can wait for a condition
     among the replies that came after a given call."""
 
-    def __init__(self, api_url: str, cookie: str | None, client_token: str | None = None) -> None:
+    def __init__(
+        self, api_url: str, cookie: str | None, origin: str | None = None, client_token: str | None = None
+    ) -> None:
+        """`origin`: the handshake's Origin header, which the backend checks like a browser's;
+        by default the origin of `api_url` (the frontend's too when both are on one port)."""
         self.client_token = client_token or str(uuid.uuid4())
         self.raw: list[str] = []
         self.snapshots: list[Snapshot] = []
         self._merged: Snapshot = {}
         self._inbox: queue.Queue = queue.Queue()
         self._pathname = MANAGE
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = socketio.Client(reconnection=False, websocket_extra_options={"origin": origin} if origin else {})
         self.sio.on("event", self._inbox.put, namespace=NAMESPACE)
         headers = {"Cookie": cookie} if cookie else {}
         self.sio.connect(
@@ -205,6 +209,11 @@ class Page:
         shows them: they are in no state var."""
         return [code for reply in self.raw if "new_backup_codes" in reply for code in BACKUP_CODE.findall(reply)]
 
+    def was_handed_a_session(self) -> bool:
+        """Whether a reply sent the page to trade a nonce for the session cookie (the form POST
+        to /auth/session that hand_off_session scripts)."""
+        return any(routes.AUTH_SESSION in reply and "nonce" in reply for reply in self.raw)
+
     def close(self) -> None:
         self.sio.disconnect()
 
@@ -225,7 +234,7 @@ def pages(app: App) -> Iterator[Callable[..., Page]]:
         cookie = raw_cookie if raw_cookie is not None else (
             f"{routes.SESSION_COOKIE}={session_token}" if session_token else None
         )
-        page = Page(api_url, cookie, client_token)
+        page = Page(api_url, cookie, origin=app.url, client_token=client_token)  # the pages' origin, not the backend's port
         opened.append((page, (cookie or "").partition(f"{routes.SESSION_COOKIE}=")[2]))
         return page
 
