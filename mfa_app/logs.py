@@ -45,7 +45,7 @@ class EscapedLogRecord(logging.LogRecord):
             self.escaped_traceback = format_exception(self.exc_info[1])
             self.exc_info, self.exc_text = None, None
 
-    def getMessage(self) -> str:  # noqa: N802 (logging's name)
+    def getMessage(self) -> str:
         message = escape(super().getMessage())
         return f"{message}\n{self.escaped_traceback}" if self.escaped_traceback else message
 

@@ -66,7 +66,9 @@ def test_an_expired_code_is_refused(ctx, outbox, clock, user, phone):
 
 def test_the_code_still_works_just_before_ten_minutes(ctx, outbox, clock, user, phone):
     clock.advance(minutes=9, seconds=59)
-    assert accounts.attempt_verification(ctx, user.token, phone.id, outbox.last_code()).verification.status == "verified"
+    assert (
+        accounts.attempt_verification(ctx, user.token, phone.id, outbox.last_code()).verification.status == "verified"
+    )
 
 
 def test_the_sixth_try_is_refused_even_with_the_right_code(ctx, outbox, user, phone):

@@ -94,7 +94,9 @@ def test_the_dev_outbox_shows_its_messages_to_a_local_client_only(tmp_path: Path
     from mfa_app.state.dev_outbox import DevOutboxState
 
     outbox = tmp_path / "outbox.jsonl"
-    outbox.write_text(json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n")
+    outbox.write_text(
+        json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n"
+    )
     settings = Settings(data_dir=tmp_path, sms_outbox=outbox, sms_provider="outbox")
     monkeypatch.setattr(dev_outbox, "get_settings", lambda: settings)
     root = State(_reflex_internal_init=True)

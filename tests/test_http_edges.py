@@ -61,7 +61,9 @@ def client(ctx: AccountContext, deployed, monkeypatch) -> TestClient:
 
 
 def trade(client: TestClient, nonce: str, headers: dict[str, str]):
-    return client.post(routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.MANAGE_MFA}, headers=headers, follow_redirects=False)
+    return client.post(
+        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.MANAGE_MFA}, headers=headers, follow_redirects=False
+    )
 
 
 def assert_refused_plainly(response, status: int = 403) -> None:
@@ -90,7 +92,9 @@ def test_the_nonce_trades_only_in_a_form_post_from_the_apps_page(ctx: AccountCon
     assert trade(client, nonce, FROM_THE_APP_PAGE).status_code == 303  # still the signing-in page's
 
 
-@pytest.mark.parametrize("headers", [FROM_THE_APP_PAGE, A_LINK_ON_ANOTHER_SITE, A_LINK_OPENED_FROM_MAIL, NOTHING_TO_GO_BY])
+@pytest.mark.parametrize(
+    "headers", [FROM_THE_APP_PAGE, A_LINK_ON_ANOTHER_SITE, A_LINK_OPENED_FROM_MAIL, NOTHING_TO_GO_BY]
+)
 def test_a_link_to_the_session_route_is_refused_whoever_sent_it(ctx: AccountContext, client: TestClient, headers):
     """Before, the page navigated to /auth/session?nonce=…: such a link, opened anywhere, signed
     the browser in. GET trades nothing now, not even from the app's page."""
@@ -135,7 +139,9 @@ def test_a_used_or_unknown_nonce_is_refused_plainly(ctx: AccountContext, client:
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("headers", FOREIGN.values(), ids=FOREIGN.keys())
-def test_sign_out_from_anywhere_but_the_apps_page_changes_nothing(ctx: AccountContext, client: TestClient, method, headers):
+def test_sign_out_from_anywhere_but_the_apps_page_changes_nothing(
+    ctx: AccountContext, client: TestClient, method, headers
+):
     """A cross-site link or image, or a credentialed POST from a page on the same site (another
     port, a subdomain: the SameSite=Strict cookie goes along), used to revoke the session."""
     person = sign_up(ctx)
@@ -156,7 +162,9 @@ def test_sign_out_from_anywhere_but_the_apps_page_changes_nothing(ctx: AccountCo
     ],
     ids=["production", "development", "old browser"],
 )
-def test_sign_out_works_from_the_manage_pages_get_navigation(ctx: AccountContext, client: TestClient, monkeypatch, deploy_url, headers):
+def test_sign_out_works_from_the_manage_pages_get_navigation(
+    ctx: AccountContext, client: TestClient, monkeypatch, deploy_url, headers
+):
     """The manage page signs out with window.location.assign: a GET navigation, no Origin header."""
     monkeypatch.setattr(get_config(), "deploy_url", deploy_url)
     person = sign_up(ctx)

@@ -117,7 +117,10 @@ def test_wrong_sign_in_codes_after_right_passwords_lock_at_the_tenth(ctx, outbox
     codes = []
     for _ in range(2):  # a code takes 5 tries; each new code comes with a right password
         pending, right = sign_in_code(ctx, outbox, clock, user.email, phone)
-        codes += [refusal(lambda: accounts.attempt_second_factor(ctx, pending, "phone_code", wrong(right))).code for _ in range(5)]
+        codes += [
+            refusal(lambda: accounts.attempt_second_factor(ctx, pending, "phone_code", wrong(right))).code
+            for _ in range(5)
+        ]
     assert codes == ["form_code_incorrect"] * 9 + ["user_locked"]
     locked = refusal(lambda: accounts.attempt_second_factor(ctx, pending, "phone_code", right))
     assert locked.code == "user_locked"

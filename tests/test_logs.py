@@ -62,12 +62,18 @@ def test_a_traceback_keeps_its_lines_and_escapes_the_exception_message(caplog):
     assert lines[0] == "Error in an event" and lines[1] == "Traceback (most recent call last):"
     assert any(line.startswith("  File ") and line.endswith("in handler") for line in lines)
     assert "The above exception was the direct cause of the following exception:" in lines
-    assert "ValueError: Failed to deserialize event data: x\\n2026-01-05 12:00:00 ERROR forged line\\r\\x1b[2J\\u202e." in lines
+    assert (
+        "ValueError: Failed to deserialize event data: x\\n2026-01-05 12:00:00 ERROR forged line\\r\\x1b[2J\\u202e."
+        in lines
+    )
     assert lines[-1] == "RuntimeError: the handler failed"
     assert not any(line.startswith("2026-01-05") for line in lines)
     assert caplog.records[-1].exc_info is None  # no handler formats the raw traceback again
 
 
 def test_an_escape_is_only_for_what_cannot_be_printed():
-    assert logs.escape("Sign-in for user@example.com, +1 415-555-2671, é ü 中") == "Sign-in for user@example.com, +1 415-555-2671, é ü 中"
+    assert (
+        logs.escape("Sign-in for user@example.com, +1 415-555-2671, é ü 中")
+        == "Sign-in for user@example.com, +1 415-555-2671, é ü 中"
+    )
     assert logs.escape("a\tb\x00c\x7f") == "a\\tb\\x00c\\x7f"

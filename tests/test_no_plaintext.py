@@ -83,7 +83,9 @@ def run_full_flow(ctx, outbox, clock, seen: Secrets) -> None:
     pending = seen.token(accounts.sign_in(ctx, email, PASSWORD).session_token)
     clock.advance(seconds=31)
     accounts.prepare_second_factor(ctx, pending, first.id)
-    assert accounts.attempt_second_factor(ctx, pending, "phone_code", outbox.last_code(FIRST_PHONE)).status == "complete"
+    assert (
+        accounts.attempt_second_factor(ctx, pending, "phone_code", outbox.last_code(FIRST_PHONE)).status == "complete"
+    )
     accounts.sign_out(ctx, pending)
 
     # Sign in with password + backup code (one wrong backup code first).

@@ -38,7 +38,7 @@ def test_every_handler_argument_is_declared_with_a_checkable_type():
         ("ReverifyState", "start"),
         ("SignInState", "verify"),
     }
-    for cls, name, argument, declared in arguments:
+    for _cls, _name, _argument, declared in arguments:
         checked("", declared)  # raises for a type with no empty value
 
 
@@ -110,7 +110,7 @@ def var_types_hold(state) -> list[str]:
 
 @pytest.mark.parametrize("target", handler_arguments(), ids=lambda t: f"{t[0].__name__}.{t[1]}.{t[2]}")
 def test_no_handler_raises_for_a_wrong_type(signed_in_tab, target):
-    cls, handler, argument, declared = target
+    cls, handler, argument, _declared = target
     state = signed_in_tab.get_substate(cls.get_full_name().split(".")[1:])
     arguments = list(typing.get_type_hints(getattr(cls, handler).fn).keys() - {"return"})
     for value in WRONG_VALUES:

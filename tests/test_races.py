@@ -209,9 +209,7 @@ def test_reserving_two_phones_at_once_on_a_fresh_account_makes_exactly_one_defau
 
 
 @pytest.mark.parametrize("round_", range(2))
-def test_reserving_two_phones_at_once_with_a_strong_session_makes_exactly_one_default(
-    ctx, outbox, clock, user, round_
-):
+def test_reserving_two_phones_at_once_with_a_strong_session_makes_exactly_one_default(ctx, outbox, clock, user, round_):
     # A session verified with an SMS code, on an account whose MFA was then turned off: both
     # reservations pass the step-up check and really race for the default.
     first_mfa = enable_mfa(ctx, outbox, user.token, MFA_PHONE)
@@ -227,7 +225,9 @@ def test_reserving_two_phones_at_once_with_a_strong_session_makes_exactly_one_de
     assert sorted(w.default_second_factor for w in wins) == [False, True]
     phones = {p.id: p for p in accounts.list_phones(ctx, user.token)}
     assert phones[a].reserved_for_second_factor and phones[b].reserved_for_second_factor
-    assert [p for p in (a, b) if phones[p].default_second_factor] == [next(w.id for w in wins if w.default_second_factor)]
+    assert [p for p in (a, b) if phones[p].default_second_factor] == [
+        next(w.id for w in wins if w.default_second_factor)
+    ]
 
 
 # --- failed attempts under concurrency ------------------------------------------------------------

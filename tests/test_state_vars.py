@@ -55,8 +55,9 @@ ALLOWED_FRAMEWORK_FIELDS = {
 
 
 def all_state_classes() -> list[type]:
-    import mfa_app.mfa_app  # noqa: F401  (imports every page, so every state class)
     from reflex.state import State
+
+    import mfa_app.mfa_app  # noqa: F401  (imports every page, so every state class)
 
     found: list[type] = []
 
@@ -186,10 +187,8 @@ def manage_state(ctx: AccountContext, outbox: Outbox, clock: FakeClock, monkeypa
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from mfa_app.state import session
+    from mfa_app.state import connections, session
     from mfa_app.state.manage_mfa import ManageMfaState
-
-    from mfa_app.state import connections
 
     monkeypatch.setattr(session, "context", lambda: ctx)
     person = sign_up(ctx)
@@ -246,7 +245,7 @@ def generate(root, state) -> tuple[list[str], str]:
 
 
 def test_new_backup_codes_reach_the_page_only_in_the_event_that_shows_them(manage_state):
-    root, state, person = manage_state
+    root, state, _person = manage_state
     codes, sent = generate(root, state)
 
     assert "new_backup_codes" in sent  # the page's own (React) state
@@ -256,7 +255,7 @@ def test_new_backup_codes_reach_the_page_only_in_the_event_that_shows_them(manag
 
 @pytest.mark.parametrize("handler", ["done", "load", "sign_out"])
 def test_backup_codes_leave_the_page_after(manage_state, handler):
-    root, state, person = manage_state
+    root, state, _person = manage_state
     generate(root, state)
 
     updates = run(state, handler)
@@ -273,7 +272,9 @@ def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Pa
     from mfa_app.state.dev_outbox import DevOutboxState
 
     outbox = tmp_path / "outbox.jsonl"
-    outbox.write_text(json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n")
+    outbox.write_text(
+        json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n"
+    )
     root = State(_reflex_internal_init=True)
     root.router = RouterData.from_router_data({"ip": "127.0.0.1"})  # a local client (tests/test_dev_only.py: others)
     state = root.get_substate(DevOutboxState.get_full_name().split(".")[1:])
@@ -369,7 +370,6 @@ def test_sign_out_revokes_the_session_and_clears_the_cookie(ctx: AccountContext,
     assert "httponly" in attributes and attributes["samesite"].lower() == "strict"
     with pytest.raises(accounts.AccountError):
         accounts.get_user(ctx, person.token)
-
 
 
 # --- the password reset link ---------------------------------------------------------------------

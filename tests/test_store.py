@@ -146,16 +146,25 @@ def test_upgrading_from_0001_keeps_the_rows_and_separates_the_counts(empty_datab
             config.attributes["connection"] = conn
             command.upgrade(config, "0001")
         with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO users (id, email, password_hash, created_at, failed_attempts)"
-                " VALUES ('user_1', 'a@example.com', 'hash', :t, 7)"
-            ), {"t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO security_events (user_id, kind, detail, created_at) VALUES ('user_1', 'user.signed_up', '', :t)"
-            ), {"t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO sms_sends (id, user_id, phone_number, sent_at) VALUES ('sms_1', 'user_1', :n, :t)"
-            ), {"n": MFA_PHONE, "t": NOW})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, password_hash, created_at, failed_attempts)"
+                    " VALUES ('user_1', 'a@example.com', 'hash', :t, 7)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO security_events (user_id, kind, detail, created_at) VALUES ('user_1', 'user.signed_up', '', :t)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sms_sends (id, user_id, phone_number, sent_at) VALUES ('sms_1', 'user_1', :n, :t)"
+                ),
+                {"n": MFA_PHONE, "t": NOW},
+            )
 
         upgrade(engine)
 
@@ -179,22 +188,34 @@ def test_upgrading_from_0002_keeps_the_sessions_and_the_codes_that_reference_the
             config.attributes["connection"] = conn
             command.upgrade(config, "0002")
         with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO users (id, email, password_hash, created_at, password_failures, second_factor_failures)"
-                " VALUES ('user_1', 'a@example.com', 'hash', :t, 0, 0)"
-            ), {"t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO sessions (id, token_hmac, user_id, created_at, expires_at, second_factor_pending,"
-                " last_verified_at, last_verified_level) VALUES ('sess_1', 'h', 'user_1', :t, :t, false, :t, 'first_factor')"
-            ), {"t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO phone_numbers (id, user_id, phone_number, created_at, reserved_for_second_factor,"
-                " default_second_factor) VALUES ('idn_1', 'user_1', :n, :t, false, false)"
-            ), {"n": MFA_PHONE, "t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO verifications (id, user_id, phone_id, session_id, purpose, code_hmac, created_at, expires_at,"
-                " attempts) VALUES ('ver_1', 'user_1', 'idn_1', 'sess_1', 'sign_in', 'c', :t, :t, 0)"
-            ), {"t": NOW})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, email, password_hash, created_at, password_failures, second_factor_failures)"
+                    " VALUES ('user_1', 'a@example.com', 'hash', :t, 0, 0)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO sessions (id, token_hmac, user_id, created_at, expires_at, second_factor_pending,"
+                    " last_verified_at, last_verified_level) VALUES ('sess_1', 'h', 'user_1', :t, :t, false, :t, 'first_factor')"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO phone_numbers (id, user_id, phone_number, created_at, reserved_for_second_factor,"
+                    " default_second_factor) VALUES ('idn_1', 'user_1', :n, :t, false, false)"
+                ),
+                {"n": MFA_PHONE, "t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO verifications (id, user_id, phone_id, session_id, purpose, code_hmac, created_at, expires_at,"
+                    " attempts) VALUES ('ver_1', 'user_1', 'idn_1', 'sess_1', 'sign_in', 'c', :t, :t, 0)"
+                ),
+                {"t": NOW},
+            )
 
         upgrade(engine)
 
@@ -233,7 +254,7 @@ def _open_new_files(folder: str, rounds: int, barrier, results) -> None:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             results.put("ok")
-        except Exception as exc:  # noqa: BLE001 - reported to the test
+        except Exception as exc:
             results.put(repr(exc))
         finally:
             engine.dispose()
@@ -356,7 +377,7 @@ def test_concurrent_first_calls_agree_on_one_secret_key(tmp_path):
         barrier.wait()
         try:
             keys.append(_keyless(tmp_path).resolved_secret_key())
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=first_call) for _ in range(threads_count)]

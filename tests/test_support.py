@@ -92,7 +92,7 @@ def test_show_masks_phones_and_tells_mfa_lockout_and_events(ctx, capsys, mfa_use
     ],
 )
 def test_an_unknown_account_exits_non_zero(ctx, capsys, argv):
-    status, out, err = cli(ctx, capsys, *argv)
+    status, _out, err = cli(ctx, capsys, *argv)
     assert status == 1
     assert "No account has the email address 'nobody@example.com'" in err
 

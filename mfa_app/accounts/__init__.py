@@ -2,8 +2,8 @@
 re-verification, lockout, sending limits, password reset, support and housekeeping. Plain
 Python, no Reflex."""
 
-from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
 from mfa_app.accounts.backup_codes import check_backup_codes_allowed, create_backup_codes
+from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.factory import build_context
@@ -17,8 +17,8 @@ from mfa_app.accounts.phones import (
     set_reserved_for_second_factor,
 )
 from mfa_app.accounts.recovery import check_password_reset, request_password_reset, reset_password
-from mfa_app.accounts.sessions import finish_handoff, start_handoff
 from mfa_app.accounts.reverification import prepare_reverification, reverification_status, reverify
+from mfa_app.accounts.sessions import finish_handoff, start_handoff
 from mfa_app.accounts.user_sessions import list_sessions, revoke_other_sessions, revoke_session
 from mfa_app.accounts.users import (
     attempt_second_factor,
@@ -53,9 +53,9 @@ __all__ = [
     "request_password_reset",
     "reset_password",
     "reverification_status",
+    "reverify",
     "revoke_other_sessions",
     "revoke_session",
-    "reverify",
     "security_events",
     "set_reserved_for_second_factor",
     "sign_in",

@@ -15,6 +15,7 @@ from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import BACKUP_CODE_ALPHABET, BACKUP_CODE_LENGTH, backup_code, new_id, normalise_backup_code
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.models import BackupCodes
+from mfa_app.store.db import changed_rows
 from mfa_app.store.tables import BackupCodeRow, UserRow
 
 T = TypeVar("T")
@@ -82,11 +83,12 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
         lockout.ensure_row_not_locked(db, user_id, now)
         used = 0
         if match is not None:
-            used = db.execute(  # type: ignore[attr-defined]  # an UPDATE's result has a rowcount
+            used = changed_rows(
+                db,
                 sa.update(BackupCodeRow)
                 .where(col(BackupCodeRow.id) == match, col(BackupCodeRow.used_at).is_(None))
-                .values(used_at=now)
-            ).rowcount
+                .values(used_at=now),
+            )
         if used != 1:
             incorrect = AccountError("form_code_incorrect", "That backup code is incorrect or was already used.")
             return lockout.count_failure(ctx, db, user_id, "second_factor", incorrect)

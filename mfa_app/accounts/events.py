@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts.models import SecurityEvent
 from mfa_app.store.tables import SecurityEventRow
@@ -27,8 +27,8 @@ def record(db: Session, user_id: str, kind: str, detail: str, now: datetime, cli
 def newest_first(db: Session, user_id: str, limit: int) -> list[SecurityEvent]:
     rows = db.exec(
         select(SecurityEventRow)
-        .where(SecurityEventRow.user_id == user_id)
-        .order_by(SecurityEventRow.created_at.desc(), SecurityEventRow.id.desc())
+        .where(col(SecurityEventRow.user_id) == user_id)
+        .order_by(col(SecurityEventRow.created_at).desc(), col(SecurityEventRow.id).desc())
         .limit(limit)
     ).all()
     return [SecurityEvent(kind=r.kind, detail=r.detail, created_at=r.created_at) for r in rows]

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mfa_app.accounts import limits
 from mfa_app.accounts.context import AccountContext
+from mfa_app.store.db import changed_rows
 from mfa_app.store.tables import PasswordResetRow, SecurityEventRow, SessionRow, SmsSendRow, VerificationRow
 
 
@@ -36,18 +37,18 @@ def purge(ctx: AccountContext) -> Purged:
     per kind, so a purge never holds up the app's writes for long."""
     now = ctx.now()
     cutoff = now - timedelta(days=ctx.settings.retention_days)
-    ended = sa.or_(SessionRow.revoked_at < cutoff, SessionRow.expires_at < cutoff)
+    ended = sa.or_(col(SessionRow.revoked_at) < cutoff, col(SessionRow.expires_at) < cutoff)
 
     def sessions_and_codes(db: Session) -> tuple[int, int]:
         # A code expires 10 minutes after it is sent, used or not; the codes of an ended session
         # go with it (they reference it).
-        of_ended = VerificationRow.session_id.in_(sa.select(SessionRow.id).where(ended))
-        codes = _delete(db, VerificationRow, sa.or_(VerificationRow.expires_at < cutoff, of_ended))
+        of_ended = col(VerificationRow.session_id).in_(sa.select(col(SessionRow.id)).where(ended))
+        codes = _delete(db, VerificationRow, sa.or_(col(VerificationRow.expires_at) < cutoff, of_ended))
         return _delete(db, SessionRow, ended), codes
 
     def handoff_nonces(db: Session) -> int:
-        cleared = sa.update(SessionRow).where(SessionRow.handoff_expires_at < cutoff)
-        return db.execute(cleared.values(handoff_hmac=None, handoff_expires_at=None)).rowcount
+        cleared = sa.update(SessionRow).where(col(SessionRow.handoff_expires_at) < cutoff)
+        return changed_rows(db, cleared.values(handoff_hmac=None, handoff_expires_at=None))
 
     sessions, verifications = ctx.write(sessions_and_codes)
     sends_before = min(cutoff, now - limits.HOUR)  # the hourly SMS budgets count these
@@ -57,9 +58,9 @@ def purge(ctx: AccountContext) -> Purged:
         verifications=verifications,
         handoff_nonces=ctx.write(handoff_nonces),
         # A link expires 30 minutes after it is asked for, used or not.
-        reset_links=_purge(ctx, PasswordResetRow, PasswordResetRow.expires_at < cutoff),
-        sms_sends=_purge(ctx, SmsSendRow, SmsSendRow.sent_at < sends_before),
-        security_events=_purge(ctx, SecurityEventRow, SecurityEventRow.created_at < events_before),
+        reset_links=_purge(ctx, PasswordResetRow, col(PasswordResetRow.expires_at) < cutoff),
+        sms_sends=_purge(ctx, SmsSendRow, col(SmsSendRow.sent_at) < sends_before),
+        security_events=_purge(ctx, SecurityEventRow, col(SecurityEventRow.created_at) < events_before),
     )
 
 
@@ -68,4 +69,4 @@ def _purge(ctx: AccountContext, table, condition) -> int:
 
 
 def _delete(db: Session, table, condition) -> int:
-    return db.execute(sa.delete(table).where(condition)).rowcount
+    return changed_rows(db, sa.delete(table).where(condition))

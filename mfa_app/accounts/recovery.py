@@ -19,14 +19,16 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import email_notices, events
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, session_token
 from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.errors import signed_out as signed_out_error
 from mfa_app.accounts.passwords import check_new_password
 from mfa_app.accounts.users import normalise_email
+from mfa_app.store.db import changed_rows
 from mfa_app.store.tables import PasswordResetRow, SessionRow, UserRow
 
 RESET_TTL = timedelta(minutes=30)
@@ -42,14 +44,14 @@ def request_password_reset(ctx: AccountContext, email: str, *, client_ip: str, l
     def work(db: Session) -> str | None:
         now = ctx.now()
         email_hmac = ctx.hmac("reset-email", address)
-        per_address = _requested_since(db, now, PasswordResetRow.email_hmac == email_hmac)
-        per_client = _requested_since(db, now, PasswordResetRow.client_ip == client_ip) if client_ip else 0
+        per_address = _requested_since(db, now, col(PasswordResetRow.email_hmac) == email_hmac)
+        per_client = _requested_since(db, now, col(PasswordResetRow.client_ip) == client_ip) if client_ip else 0
         if (
             per_address >= ctx.settings.password_reset_per_address_per_hour
             or per_client >= ctx.settings.password_reset_per_client_per_hour
         ):
             raise _too_many()
-        user = db.exec(select(UserRow).where(UserRow.email == address)).first()
+        user = db.exec(select(UserRow).where(col(UserRow.email) == address)).first()
         db.add(
             PasswordResetRow(
                 id=new_id("pwr"),
@@ -90,18 +92,22 @@ def reset_password(ctx: AccountContext, token: str, new_password: str, *, client
         link = _live_link(ctx, db, token)
         db.execute(
             sa.update(PasswordResetRow)
-            .where(PasswordResetRow.user_id == link.user_id, PasswordResetRow.used_at.is_(None))
+            .where(col(PasswordResetRow.user_id) == link.user_id, col(PasswordResetRow.used_at).is_(None))
             .values(used_at=now)
         )
-        db.execute(sa.update(UserRow).where(UserRow.id == link.user_id).values(password_hash=password_hash))
-        signed_out = db.execute(
+        db.execute(sa.update(UserRow).where(col(UserRow.id) == link.user_id).values(password_hash=password_hash))
+        signed_out = changed_rows(
+            db,
             sa.update(SessionRow)
-            .where(SessionRow.user_id == link.user_id, SessionRow.revoked_at.is_(None))
-            .values(revoked_at=now)
-        ).rowcount
+            .where(col(SessionRow.user_id) == link.user_id, col(SessionRow.revoked_at).is_(None))
+            .values(revoked_at=now),
+        )
         detail = ("1 session" if signed_out == 1 else f"{signed_out} sessions") + " signed out"
         events.record(db, link.user_id, "password.reset", detail, now, client=client_ip or None)
-        return db.get(UserRow, link.user_id).email
+        user = db.get(UserRow, link.user_id)
+        if user is None:
+            raise signed_out_error()
+        return user.email
 
     to = ctx.write(work)
     message = email_notices.password_changed(ctx, to)
@@ -111,7 +117,7 @@ def reset_password(ctx: AccountContext, token: str, new_password: str, *, client
 def _live_link(ctx: AccountContext, db: Session, token: str) -> PasswordResetRow:
     if not token:
         raise _used()
-    query = select(PasswordResetRow).where(PasswordResetRow.token_hmac == ctx.hmac("password_reset", token))
+    query = select(PasswordResetRow).where(col(PasswordResetRow.token_hmac) == ctx.hmac("password_reset", token))
     row = db.exec(query).first()
     if row is None or row.used_at is not None:
         raise _used()
@@ -122,7 +128,7 @@ def _live_link(ctx: AccountContext, db: Session, token: str) -> PasswordResetRow
 
 def _requested_since(db: Session, now: datetime, *where) -> int:
     query = sa.select(sa.func.count()).select_from(PasswordResetRow)
-    return db.execute(query.where(PasswordResetRow.requested_at > now - LIMIT_WINDOW, *where)).scalar_one()
+    return db.execute(query.where(col(PasswordResetRow.requested_at) > now - LIMIT_WINDOW, *where)).scalar_one()
 
 
 def _used() -> AccountError:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, session_token
@@ -45,7 +45,7 @@ def find(ctx: AccountContext, db: Session, token: str, *, pending: bool = False)
     second factor); signed_out otherwise."""
     if not token:
         raise signed_out()
-    row = db.exec(select(SessionRow).where(SessionRow.token_hmac == ctx.hmac("session", token))).first()
+    row = db.exec(select(SessionRow).where(col(SessionRow.token_hmac) == ctx.hmac("session", token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= ctx.now() or row.second_factor_pending != pending:
         raise signed_out()
     return row
@@ -55,7 +55,7 @@ def revoke(ctx: AccountContext, token: str) -> None:
     def work(db: Session) -> None:
         db.execute(
             sa.update(SessionRow)
-            .where(SessionRow.token_hmac == ctx.hmac("session", token), SessionRow.revoked_at.is_(None))
+            .where(col(SessionRow.token_hmac) == ctx.hmac("session", token), col(SessionRow.revoked_at).is_(None))
             .values(revoked_at=ctx.now())
         )
 
@@ -100,8 +100,8 @@ def note_activity(ctx: AccountContext, session: SessionRow) -> None:
     def work(db: Session) -> None:
         db.execute(
             sa.update(SessionRow)
-            .where(SessionRow.id == session.id)
-            .where(sa.or_(SessionRow.last_active_at.is_(None), SessionRow.last_active_at <= stale))
+            .where(col(SessionRow.id) == session.id)
+            .where(sa.or_(col(SessionRow.last_active_at).is_(None), col(SessionRow.last_active_at) <= stale))
             .values(last_active_at=now)
         )
 
@@ -131,7 +131,7 @@ def finish_handoff(ctx: AccountContext, nonce: str, user_agent: str = "") -> str
     noting the browser's User-Agent for the list of sessions."""
 
     def work(db: Session) -> str:
-        row = db.exec(select(SessionRow).where(SessionRow.handoff_hmac == ctx.hmac("handoff", nonce))).first()
+        row = db.exec(select(SessionRow).where(col(SessionRow.handoff_hmac) == ctx.hmac("handoff", nonce))).first()
         if row is None or row.handoff_expires_at <= ctx.now() or row.revoked_at is not None:
             raise signed_out()
         token = session_token()

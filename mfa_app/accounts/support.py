@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import backup_codes, email_notices, events
 from mfa_app.accounts.access import has_mfa
@@ -19,6 +19,7 @@ from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.models import SecurityEvent
 from mfa_app.accounts.numbers import mask
 from mfa_app.accounts.phones import all_of
+from mfa_app.store.db import changed_rows
 from mfa_app.store.tables import BackupCodeRow, PhoneRow, SessionRow, UserRow
 
 FIND_LIMIT = 50
@@ -58,20 +59,24 @@ class MfaReset:
 def find_accounts(ctx: AccountContext, text: str) -> list[tuple[str, str]]:
     """(id, email) of the accounts whose address contains `text`, by address."""
     pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    query = select(UserRow.id, UserRow.email).where(UserRow.email.like(pattern, escape="\\"))
+    query = select(col(UserRow.id), col(UserRow.email)).where(col(UserRow.email).like(pattern, escape="\\"))
     with ctx.read() as db:
-        return [tuple(row) for row in db.exec(query.order_by(UserRow.email).limit(FIND_LIMIT)).all()]
+        return [tuple(row) for row in db.exec(query.order_by(col(UserRow.email)).limit(FIND_LIMIT)).all()]
 
 
 def show_account(ctx: AccountContext, email: str) -> AccountSummary:
     now = ctx.now()
     with ctx.read() as db:
         user = _account(db, email)
-        live_sessions = sa.select(sa.func.count()).select_from(SessionRow).where(
-            SessionRow.user_id == user.id,
-            SessionRow.revoked_at.is_(None),
-            SessionRow.expires_at > now,
-            SessionRow.second_factor_pending.is_(False),
+        live_sessions = (
+            sa.select(sa.func.count())
+            .select_from(SessionRow)
+            .where(
+                col(SessionRow.user_id) == user.id,
+                col(SessionRow.revoked_at).is_(None),
+                col(SessionRow.expires_at) > now,
+                col(SessionRow.second_factor_pending).is_(False),
+            )
         )
         mfa = has_mfa(db, user.id)
         return AccountSummary(
@@ -97,7 +102,7 @@ def unlock(ctx: AccountContext, email: str, operator: str) -> bool:
         was_locked = user.locked_until is not None and user.locked_until > ctx.now()
         db.execute(
             sa.update(UserRow)
-            .where(UserRow.id == user.id)
+            .where(col(UserRow.id) == user.id)
             .values(locked_until=None, password_failures=0, second_factor_failures=0)
         )
         events.record(db, user.id, "support.unlocked", f"by {operator}", ctx.now())
@@ -111,11 +116,16 @@ def revoke_sessions(ctx: AccountContext, email: str, operator: str) -> int:
 
     def work(db: Session) -> int:
         user = _account(db, email)
-        count = db.execute(
+        count = changed_rows(
+            db,
             sa.update(SessionRow)
-            .where(SessionRow.user_id == user.id, SessionRow.revoked_at.is_(None), SessionRow.expires_at > ctx.now())
-            .values(revoked_at=ctx.now())
-        ).rowcount
+            .where(
+                col(SessionRow.user_id) == user.id,
+                col(SessionRow.revoked_at).is_(None),
+                col(SessionRow.expires_at) > ctx.now(),
+            )
+            .values(revoked_at=ctx.now()),
+        )
         events.record(db, user.id, "support.sessions_revoked", f"{count} by {operator}", ctx.now())
         return count
 
@@ -134,12 +144,13 @@ def reset_mfa(ctx: AccountContext, email: str, operator: str, reason: str) -> Mf
         user = _account(db, email)
         if not has_mfa(db, user.id):
             raise AccountError("mfa_not_enabled", f"MFA is not on for {user.email}: nothing to reset.")
-        phones = db.execute(
+        phones = changed_rows(
+            db,
             sa.update(PhoneRow)
-            .where(PhoneRow.user_id == user.id, PhoneRow.reserved_for_second_factor)
-            .values(reserved_for_second_factor=False, default_second_factor=False)
-        ).rowcount
-        codes = db.execute(sa.delete(BackupCodeRow).where(BackupCodeRow.user_id == user.id)).rowcount
+            .where(col(PhoneRow.user_id) == user.id, col(PhoneRow.reserved_for_second_factor))
+            .values(reserved_for_second_factor=False, default_second_factor=False),
+        )
+        codes = changed_rows(db, sa.delete(BackupCodeRow).where(col(BackupCodeRow.user_id) == user.id))
         events.record(db, user.id, "support.mfa_reset", f"by {operator}: {reason}", ctx.now())
         return user.email, phones, codes
 
@@ -158,7 +169,7 @@ def _phone(phone: PhoneRow) -> PhoneSummary:
 
 
 def _account(db: Session, email: str) -> UserRow:
-    user = db.exec(select(UserRow).where(UserRow.email == email.strip().lower())).first()
+    user = db.exec(select(UserRow).where(col(UserRow.email) == email.strip().lower())).first()
     if user is None:
         raise AccountError("resource_not_found", f"No account has the email address {email.strip()!r}.", status=404)
     return user

@@ -5,7 +5,7 @@ is a sensitive change: it re-verifies first, like the phone actions, and is a se
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import events
 from mfa_app.accounts.access import require_step_up, signed_in
@@ -13,6 +13,7 @@ from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import not_found
 from mfa_app.accounts.models import SignedInSession
 from mfa_app.accounts.user_agent import describe, label
+from mfa_app.store.db import changed_rows
 from mfa_app.store.tables import SessionRow
 
 
@@ -31,7 +32,7 @@ def revoke_session(ctx: AccountContext, token: str, session_id: str) -> None:
     def work(db: Session) -> None:
         current, user = signed_in(ctx, db, token)
         require_step_up(ctx, db, current)
-        row = db.exec(_live(ctx, user.id).where(SessionRow.id == session_id)).first()
+        row = db.exec(_live(ctx, user.id).where(col(SessionRow.id) == session_id)).first()
         if row is None:
             raise not_found("session")
         row.revoked_at = ctx.now()
@@ -48,12 +49,17 @@ def revoke_other_sessions(ctx: AccountContext, token: str) -> int:
     def work(db: Session) -> int:
         current, user = signed_in(ctx, db, token)
         require_step_up(ctx, db, current)
-        count = db.execute(
+        count = changed_rows(
+            db,
             sa.update(SessionRow)
-            .where(SessionRow.user_id == user.id, SessionRow.id != current.id, SessionRow.revoked_at.is_(None))
-            .where(SessionRow.expires_at > ctx.now())
-            .values(revoked_at=ctx.now())
-        ).rowcount
+            .where(
+                col(SessionRow.user_id) == user.id,
+                col(SessionRow.id) != current.id,
+                col(SessionRow.revoked_at).is_(None),
+            )
+            .where(col(SessionRow.expires_at) > ctx.now())
+            .values(revoked_at=ctx.now()),
+        )
         detail = "1 session" if count == 1 else f"{count} sessions"
         events.record(db, user.id, "sessions.revoked_others", detail, ctx.now())
         return count
@@ -63,10 +69,10 @@ def revoke_other_sessions(ctx: AccountContext, token: str) -> int:
 
 def _live(ctx: AccountContext, user_id: str):
     return select(SessionRow).where(
-        SessionRow.user_id == user_id,
-        SessionRow.revoked_at.is_(None),
-        SessionRow.expires_at > ctx.now(),
-        SessionRow.second_factor_pending.is_(False),
+        col(SessionRow.user_id) == user_id,
+        col(SessionRow.revoked_at).is_(None),
+        col(SessionRow.expires_at) > ctx.now(),
+        col(SessionRow.second_factor_pending).is_(False),
     )
 
 

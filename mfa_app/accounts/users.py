@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import backup_codes, codes, events, lockout, sessions
 from mfa_app.accounts.access import has_mfa, signed_in
@@ -37,7 +37,7 @@ def sign_up(ctx: AccountContext, email: str, password: str) -> SignInResult:
     password_hash = ctx.hashing.hash_password(password)
 
     def work(db: Session) -> SignInResult:
-        if db.exec(select(UserRow).where(UserRow.email == email)).first() is not None:
+        if db.exec(select(UserRow).where(col(UserRow.email) == email)).first() is not None:
             raise _email_taken()
         user = UserRow(id=new_id("user"), email=email, password_hash=password_hash, created_at=ctx.now())
         db.add(user)
@@ -60,7 +60,7 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     except AccountError:
         raise incorrect from None
     with ctx.read() as db:
-        user = db.exec(select(UserRow).where(UserRow.email == email)).first()
+        user = db.exec(select(UserRow).where(col(UserRow.email) == email)).first()
     if user is None:
         ctx.hashing.hash_password(password)  # take as long as a real check
         raise incorrect

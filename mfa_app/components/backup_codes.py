@@ -7,8 +7,19 @@ import reflex as rx
 from mfa_app.state.manage_mfa import BACKUP_CODES_ID, NEW_BACKUP_CODES, ManageMfaState
 
 _CODES = NEW_BACKUP_CODES.value.to(list[str])
-# What Copy all and Download give: built in the page, the only place the codes are.
-_CODES_TEXT = "mfa_app backup codes (each works once)\n\n" + _CODES.join("\n") + "\n"
+# What Copy all and Download give, read from the list on show: the page is the only place the
+# codes are.
+_CODES_TEXT_JS = (
+    "'mfa_app backup codes (each works once)\\n\\n' + [...document.querySelectorAll('#"
+    + BACKUP_CODES_ID
+    + " li')].map((li) => li.textContent.trim()).join('\\n') + '\\n'"
+)
+_COPY_JS = f"navigator.clipboard.writeText({_CODES_TEXT_JS})"
+_DOWNLOAD_JS = (
+    "(() => { const a = document.createElement('a');"
+    f" a.href = URL.createObjectURL(new Blob([{_CODES_TEXT_JS}], {{type: 'text/plain'}}));"
+    " a.download = 'backup-codes.txt'; document.body.append(a); a.click(); a.remove(); })()"
+)
 
 
 def backup_codes_section() -> rx.Component:
@@ -38,12 +49,12 @@ def backup_codes_section() -> rx.Component:
                         rx.button(
                             "Copy all",
                             variant="soft",
-                            on_click=[rx.set_clipboard(_CODES_TEXT), ManageMfaState.codes_copied],
+                            on_click=[rx.call_script(_COPY_JS), ManageMfaState.codes_copied],
                         ),
                         rx.button(
                             "Download",
                             variant="soft",
-                            on_click=rx.download(data=_CODES_TEXT, filename="backup-codes.txt"),
+                            on_click=rx.call_script(_DOWNLOAD_JS),
                         ),
                         rx.button("Print", variant="soft", on_click=rx.call_script("window.print()")),
                         rx.button("Done", on_click=[NEW_BACKUP_CODES.set_value([]), ManageMfaState.done]),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 from reflex.config import get_config
 
 from mfa_app import accounts, routes
+from mfa_app.state import connections
 from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import focus
 
@@ -66,14 +66,9 @@ class ResetPasswordState(rx.State):
     error: str = ""
 
     def _link(self) -> str:
-        """The reset link's token, from this connection's cookie."""
-        jar = SimpleCookie()
-        try:
-            jar.load(self.router.headers.cookie or "")
-        except CookieError:
-            return ""
-        morsel = jar.get(routes.RESET_COOKIE)
-        return morsel.value if morsel else ""
+        """The reset link's token, from this connection's handshake cookie (kept apart from
+        the stored state by connections.py)."""
+        return connections.cookie(self.router.session.session_id, routes.RESET_COOKIE)
 
     @rx.event
     async def load(self):

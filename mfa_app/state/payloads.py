@@ -35,7 +35,11 @@ def checked(value: Any, declared: Any) -> Any:
         return empty
     if origin is dict and item_types:
         key_type, value_type = item_types
-        return {k: v if isinstance(v, value_type) else EMPTY[value_type] for k, v in value.items() if isinstance(k, key_type)}
+        return {
+            k: v if isinstance(v, value_type) else EMPTY[value_type]
+            for k, v in value.items()
+            if isinstance(k, key_type)
+        }
     if origin is list and item_types and not all(isinstance(item, item_types[0]) for item in value):
         return empty
     return value

@@ -81,10 +81,10 @@ def post_to_backend(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
     sent it), and the fields stay out of URLs, browser history and access logs."""
     url = get_config().api_url.rstrip("/") + path
     return rx.call_script(
-        "(() => { const form = Object.assign(document.createElement('form'), {method: 'post', action: %s});"
-        " for (const [name, value] of Object.entries(%s))"
+        f"(() => {{ const form = Object.assign(document.createElement('form'), {{method: 'post', action: {json.dumps(url)}}});"
+        f" for (const [name, value] of Object.entries({json.dumps(fields)}))"
         " form.append(Object.assign(document.createElement('input'), {type: 'hidden', name, value}));"
-        " document.body.append(form); form.submit(); })()" % (json.dumps(url), json.dumps(fields))
+        " document.body.append(form); form.submit(); })()"
     )
 
 

@@ -17,11 +17,12 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session
 
 T = TypeVar("T")
@@ -86,6 +87,11 @@ def _use_wal(dbapi_connection, timeout_s: float = 30.0) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(random.uniform(0.005, 0.05))
+
+
+def changed_rows(db: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or a DELETE changed (typed as a plain Result, it is a CursorResult)."""
+    return cast(CursorResult, db.execute(statement)).rowcount
 
 
 @contextmanager

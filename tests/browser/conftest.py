@@ -156,7 +156,13 @@ def app(request: pytest.FixtureRequest, tmp_path_factory, database_server) -> It
             log=data_dir / "reflex.log",
         ) as server:
             server.wait_for_workers(PROD_WORKERS)
-            yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server, secret_key=server.secret_key)
+            yield App(
+                url=server.url,
+                data_dir=data_dir,
+                database_url=database_url,
+                server=server,
+                secret_key=server.secret_key,
+            )
             # Proof that the tests were served by several workers, not one: each worker that ran
             # a service call holds connections of its own to the database.
             served = server.workers_connected_to(sa.engine.make_url(database_url).port)

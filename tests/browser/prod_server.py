@@ -150,7 +150,9 @@ def _wait_until_served(url: str, process: subprocess.Popen, log: Path, *, page: 
         if _answers(f"{url}/ping") and (not page or _answers(f"{url}/sign-in")):
             return
         time.sleep(0.5)
-    raise RuntimeError(f"reflex run --env prod did not serve {url} within {BUILD_AND_START_TIMEOUT_S:.0f} s:\n{_tail(log)}")
+    raise RuntimeError(
+        f"reflex run --env prod did not serve {url} within {BUILD_AND_START_TIMEOUT_S:.0f} s:\n{_tail(log)}"
+    )
 
 
 def _answers(url: str) -> bool:

@@ -166,7 +166,9 @@ def test_when_a_form_is_refused_or_done_the_focus_goes_to_the_field_to_correct_o
     visitor.get_by_label("Password").fill(account.password)
     press(visitor, "Sign in")
     expect(visitor.get_by_text("We sent a code to")).to_be_visible()
-    visitor.get_by_label("Enter code").fill("000000" if app.last_code(account.mfa_phones[0].e164) != "000000" else "111111")
+    visitor.get_by_label("Enter code").fill(
+        "000000" if app.last_code(account.mfa_phones[0].e164) != "000000" else "111111"
+    )
     press(visitor, "Continue")
     expect(visitor.get_by_role("alert")).to_contain_text("That code is incorrect.")
     expect(visitor.get_by_label("Enter code")).to_be_focused()

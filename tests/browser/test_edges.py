@@ -139,7 +139,11 @@ def preflight(url: str, origin: str) -> dict[str, str]:
     request = urllib.request.Request(
         url,
         method="OPTIONS",
-        headers={"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

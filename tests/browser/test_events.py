@@ -16,6 +16,7 @@ server, so one call may produce several replies."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -126,7 +127,9 @@ class Page:
         self._drain()
         mark = len(self.snapshots)
         router_data = {"pathname": self._pathname, "asPath": self._pathname, "query": {}}
-        self.sio.emit("event", {"name": name, "payload": payload or {}, "router_data": router_data}, namespace=NAMESPACE)
+        self.sio.emit(
+            "event", {"name": name, "payload": payload or {}, "router_data": router_data}, namespace=NAMESPACE
+        )
         return mark
 
     def call(self, state: str, handler: str, **payload: Any) -> int:
@@ -157,7 +160,9 @@ class Page:
         except queue.Empty:
             return
 
-    def wait_for(self, predicate: Callable[[Snapshot], bool], what: str, *, since: int, timeout: float = TIMEOUT) -> Snapshot:
+    def wait_for(
+        self, predicate: Callable[[Snapshot], bool], what: str, *, since: int, timeout: float = TIMEOUT
+    ) -> Snapshot:
         """The first snapshot at or after `since` where `predicate` holds (bounded in time)."""
         deadline = time.monotonic() + timeout
         checked = since
@@ -169,10 +174,8 @@ class Page:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(f"timed out waiting for {what}; page state now: {self.view_all()}")
-            try:
+            with contextlib.suppress(queue.Empty):
                 self._take(self._inbox.get(timeout=min(left, 0.2)))
-            except queue.Empty:
-                pass
 
     def settle(self, quiet: float = 0.5, timeout: float = TIMEOUT) -> None:
         """Wait until no reply has come for `quiet` seconds (the backend is done with the chain)."""
@@ -231,10 +234,14 @@ def pages(app: App) -> Iterator[Callable[..., Page]]:
     def connect(
         session_token: str | None = None, *, raw_cookie: str | None = None, client_token: str | None = None
     ) -> Page:
-        cookie = raw_cookie if raw_cookie is not None else (
-            f"{routes.SESSION_COOKIE}={session_token}" if session_token else None
+        cookie = (
+            raw_cookie
+            if raw_cookie is not None
+            else (f"{routes.SESSION_COOKIE}={session_token}" if session_token else None)
         )
-        page = Page(api_url, cookie, origin=app.url, client_token=client_token)  # the pages' origin, not the backend's port
+        page = Page(
+            api_url, cookie, origin=app.url, client_token=client_token
+        )  # the pages' origin, not the backend's port
         opened.append((page, (cookie or "").partition(f"{routes.SESSION_COOKIE}=")[2]))
         return page
 
@@ -592,7 +599,9 @@ def test_a_password_accepted_for_an_mfa_account_keeps_the_form_busy_until_the_se
     page.wait_for(lambda s: page.view("SignInState", s).get("step") == "second_factor", "the second step", since=mark)
     page.settle()
 
-    shown = [(page.view("SignInState", s)["busy"], page.view("SignInState", s)["step"]) for s in page.replies_since(mark)]
+    shown = [
+        (page.view("SignInState", s)["busy"], page.view("SignInState", s)["step"]) for s in page.replies_since(mark)
+    ]
     assert shown[0] == (True, "credentials")
     assert (False, "credentials") not in shown, shown
     assert page.view("SignInState")["busy"] is False
@@ -676,7 +685,7 @@ def test_the_tabs_client_token_without_its_session_gets_a_signed_out_state(pages
     page = pages(other, client_token=tab.client_token)
     page.open(MANAGE)
 
-    assert_nothing_leaked(page, victim, list(VICTIM_NUMBERS.values()) + ["+14155550199"])
+    assert_nothing_leaked(page, victim, [*list(VICTIM_NUMBERS.values()), "+14155550199"])
     manage = page.view("ManageMfaState")
     assert manage["mfa_phones"] == manage["available_phones"] == [] and manage["backup_codes_left"] == 0
     assert page.view("SessionState")["signed_in"] is (cookie == "another-session")

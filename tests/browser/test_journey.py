@@ -38,7 +38,9 @@ def sign_in(page: Page, email: str, password: str) -> None:
 def test_the_journey_of_a_new_user(page: Page, app: App):
     person = sign_up(page)
     expect(page.get_by_text("There are currently no phone numbers reserved for MFA.")).to_be_visible()
-    expect(page.get_by_text("There are currently no verified phone numbers available to be reserved for MFA.")).to_be_visible()
+    expect(
+        page.get_by_text("There are currently no verified phone numbers available to be reserved for MFA.")
+    ).to_be_visible()
     shoot(page, "01-manage-empty")
 
     add_phone(page, app, FIRST[0], FIRST[1])

@@ -54,7 +54,9 @@ def test_the_default_mfa_phone_comes_first_marked_default_and_without_make_defau
     expect(mfa_rows.nth(0).get_by_text(f"{default.shown} (Default)", exact=True)).to_be_visible()
     expect(mfa_rows.nth(0).get_by_role("button")).to_have_text(["Disable for MFA", "Remove from account"])
     expect(mfa_rows.nth(1).get_by_text(other.shown, exact=True)).to_be_visible()
-    expect(mfa_rows.nth(1).get_by_role("button")).to_have_text(["Disable for MFA", "Make default", "Remove from account"])
+    expect(mfa_rows.nth(1).get_by_role("button")).to_have_text(
+        ["Disable for MFA", "Make default", "Remove from account"]
+    )
 
     available_rows = phone_rows(page, AVAILABLE_LIST)
     expect(available_rows).to_have_count(1)
@@ -67,7 +69,7 @@ def test_the_default_mfa_phone_comes_first_marked_default_and_without_make_defau
 
 def test_make_default_moves_the_default_mark_and_puts_the_phone_first(page: Page, app: App):
     account = seed_account(app, page, mfa=2)
-    first, second = account.mfa_phones
+    _first, second = account.mfa_phones
     row(page, second.shown).get_by_role("button", name="Make default").click()
     expect(page.get_by_role("status")).to_have_text("Default MFA phone changed.")
     mfa_rows = phone_rows(page, MFA_LIST)

@@ -52,7 +52,7 @@ def test_a_forgotten_password_is_reset_by_email_and_mfa_is_still_asked(page: Pag
     shoot(page, "recovery-02-new-password")
     page.get_by_role("button", name="Set new password").click()
     expect(page.get_by_text("Your password was changed")).to_be_visible()
-    [notice] = [m for m in app.emails(account.email) if "was changed" in m["subject"]]
+    [_notice] = [m for m in app.emails(account.email) if "was changed" in m["subject"]]
 
     page.get_by_role("link", name="Sign in").click()
     sign_in(page, account.email, NEW_PASSWORD)

@@ -63,7 +63,13 @@ def slow_app(request: pytest.FixtureRequest, database_server, tmp_path_factory, 
                 "MFA_SMS_WEBHOOK_SECRET": WEBHOOK_SECRET,
             },
         ) as server:
-            yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server, secret_key=server.secret_key)
+            yield App(
+                url=server.url,
+                data_dir=data_dir,
+                database_url=database_url,
+                server=server,
+                secret_key=server.secret_key,
+            )
     finally:
         database_server.drop(database_url)
 
@@ -143,7 +149,9 @@ def test_the_sign_in_code_arrives_and_lets_in_while_the_gateway_is_slow(slow_app
 
     gateway.fail("slow")
     mark = page.call("SignInState", "submit", form_data={"email": email, "password": PASSWORD})
-    sent = page.wait_for(lambda s: page.view("SignInState", s).get("sent_to"), "the code sent", since=mark, timeout=SENDING_S)
+    sent = page.wait_for(
+        lambda s: page.view("SignInState", s).get("sent_to"), "the code sent", since=mark, timeout=SENDING_S
+    )
     assert page.view("SignInState", sent)["step"] == "second_factor"
     assert page.view("SignInState", sent)["error"] == ""
 
@@ -164,11 +172,13 @@ def test_the_reverification_code_arrives_and_finishes_the_action_while_the_gatew
 
     gateway.fail("slow")
     mark = page.call("ManageMfaState", "generate_backup_codes")
-    sent = page.wait_for(lambda s: page.view("ReverifyState", s).get("sent_to"), "the code sent", since=mark, timeout=SENDING_S)
+    sent = page.wait_for(
+        lambda s: page.view("ReverifyState", s).get("sent_to"), "the code sent", since=mark, timeout=SENDING_S
+    )
     assert page.view("ReverifyState", sent)["is_open"] is True
     assert page.view("ReverifyState", sent)["error"] == ""
 
     mark = page.call("ReverifyState", "submit", form_data={"secret": gateway.last_code(number)})
-    shown = page.wait_for(lambda s: page.view("ManageMfaState", s).get("showing_codes") is True, "the codes", since=mark)
+    page.wait_for(lambda s: page.view("ManageMfaState", s).get("showing_codes") is True, "the codes", since=mark)
     assert len(set(page.backup_codes_pushed())) == 10
     assert accounts.count_backup_codes(service, token) == 10

@@ -10,6 +10,7 @@ import re
 import stat
 import time
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 import sqlalchemy as sa
@@ -39,8 +40,9 @@ class Secrets:
         page.on("request", self._from_request)
 
     def _from_request(self, request) -> None:
-        if routes.AUTH_SESSION in request.url and "nonce=" in request.url:
-            self.values.add(request.url.split("nonce=")[1].split("&")[0])
+        """The hand-off nonce, posted in a form to /auth/session."""
+        if routes.AUTH_SESSION in request.url and request.post_data:
+            self.values.update(parse_qs(request.post_data).get("nonce", []))
 
     def collect(self) -> None:
         for cookie in self.page.context.cookies():
@@ -92,7 +94,11 @@ def live_token_hmacs(app: App) -> set[str]:
 def leaked(blob: bytes, app: App, known: set[str]) -> list[str]:
     """Known secrets found in `blob`, and token-shaped strings that are a session's token or
     nonce now (the pending sign-in's token is one while the second step waits)."""
-    found = [value for value in known if re.search(rb"(?<![0-9A-Za-z_-])" + re.escape(value.encode()) + rb"(?![0-9A-Za-z_-])", blob)]
+    found = [
+        value
+        for value in known
+        if re.search(rb"(?<![0-9A-Za-z_-])" + re.escape(value.encode()) + rb"(?![0-9A-Za-z_-])", blob)
+    ]
     key, hmacs = secret_key(app), live_token_hmacs(app)
     for candidate in {match.decode() for match in TOKEN_SHAPE.findall(blob)}:
         if {keyed_hash(key, "session", candidate), keyed_hash(key, "handoff", candidate)} & hmacs:

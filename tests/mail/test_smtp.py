@@ -43,14 +43,14 @@ class Handler:
         self.rcpt_replies: list[str] = []
         self.data_replies: list[str] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's names)
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         self.rcpt_commands += 1
         if self.rcpt_replies:
             return self.rcpt_replies.pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.data_commands += 1
         reply = self.data_replies.pop(0) if self.data_replies else ""
         if reply == "hang":

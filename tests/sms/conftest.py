@@ -56,7 +56,7 @@ CODE = re.compile(r"#(\d{6})$")
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real APIs
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         self.server.fake.handle(self)  # type: ignore[attr-defined]
 
     def log_message(self, *args: object) -> None:

@@ -84,7 +84,9 @@ def test_a_flood_of_codes_to_new_numbers_never_blocks_codes_to_mfa_phones(
     sent = len(outbox.messages())
     accounts.prepare_second_factor(ctx, pending, mfa_phone.id)
     assert len(outbox.messages()) == sent + 1 and outbox.messages()[-1]["to"] == VICTIM_PHONE
-    assert accounts.attempt_second_factor(ctx, pending, "phone_code", outbox.last_code(VICTIM_PHONE)).status == "complete"
+    assert (
+        accounts.attempt_second_factor(ctx, pending, "phone_code", outbox.last_code(VICTIM_PHONE)).status == "complete"
+    )
     accounts.prepare_reverification(ctx, victim.token, mfa_phone.id)
     assert len(outbox.messages()) == sent + 2 and outbox.messages()[-1]["to"] == VICTIM_PHONE
     accounts.reverify(ctx, victim.token, "phone_code", outbox.last_code(VICTIM_PHONE))

@@ -64,7 +64,9 @@ def test_sends_the_code_with_twilios_messages_api(twilio_ctx: AccountContext, tw
 def test_sends_through_a_messaging_service_instead_of_a_from_number(
     twilio_settings: Settings, twilio: FakeTwilio, http: CountingClient
 ) -> None:
-    settings = twilio_settings.model_copy(update={"twilio_from_number": "", "twilio_messaging_service_sid": "MG" + "1" * 32})
+    settings = twilio_settings.model_copy(
+        update={"twilio_from_number": "", "twilio_messaging_service_sid": "MG" + "1" * 32}
+    )
     TwilioSender(settings, http).send(SmsMessage(to=PHONE, body="hello #123456", purpose="phone_verification"))
     [message] = twilio.delivered
     assert message["from"] is None
