@@ -1,6 +1,6 @@
 """Safe defaults: the outbox SMS provider (the default) shows every code at /dev/outbox, so a
 deployment that forgets MFA_SMS_PROVIDER must not start, and the outbox page shows its messages
-to a client on the machine itself only."""
+to a client on the machine itself only; the development servers listen on loopback only."""
 
 from __future__ import annotations
 
@@ -106,3 +106,15 @@ def test_the_dev_outbox_shows_its_messages_to_a_local_client_only(tmp_path: Path
     DevOutboxState.load.fn(state)
 
     assert len(state.messages) == shown
+
+
+def test_the_development_servers_listen_on_loopback_unless_told_otherwise():
+    """`make run` (and any `reflex run` without --backend-host or REFLEX_BACKEND_HOST): the
+    backend, and the Vite dev server, which Reflex starts with `--host` (every interface)."""
+    import reflex as rx
+    from reflex.config import get_config
+
+    assert get_config().backend_host == "127.0.0.1"
+    assert rx.constants.PackageJson.Commands.DEV == "react-router dev --host 127.0.0.1"
+    locked = json.loads((ROOT / "reflex.lock" / "package.json").read_text())
+    assert locked["scripts"]["dev"] == rx.constants.PackageJson.Commands.DEV
