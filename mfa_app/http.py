@@ -30,7 +30,7 @@ def frontend_url(path: str) -> str:
     """An absolute URL on the app's frontend; anything but a local path goes to the manage page."""
     if not path.startswith("/") or path.startswith("//"):
         path = routes.MANAGE_MFA
-    return get_config().deploy_url.rstrip("/") + path
+    return (get_config().deploy_url or "").rstrip("/") + path
 
 
 def _secure() -> bool:

@@ -41,6 +41,7 @@ app = rx.App(
 protect(app)
 # Reflex hands the socket server a copy of config.cors_allowed_origins made now, before the
 # frontend's URL is settled (see mfa_app/origins.py): let it ask at each handshake instead.
+assert app.sio is not None  # made by rx.App
 app.sio.eio.cors_allowed_origins = origins.is_allowed
 app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
 app.register_lifespan_task(purge_periodically)

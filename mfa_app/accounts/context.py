@@ -36,12 +36,12 @@ def _background() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="deferred")
 
 
-def in_background(work: Callable[[], None]) -> None:
+def in_background(work: Callable[[], object]) -> None:
     """Run `work` in a thread of this process, after the caller has answered."""
     _background().submit(_logged, work)
 
 
-def _logged(work: Callable[[], None]) -> None:
+def _logged(work: Callable[[], object]) -> None:
     try:
         work()
     except Exception:
@@ -58,7 +58,7 @@ class AccountContext:
     rng: secrets.SystemRandom = field(default_factory=secrets.SystemRandom)
     hashing: Hashing = field(default_factory=Hashing)
     email: EmailSender | None = None  # None: the provider the settings name
-    defer: Callable[[Callable[[], None]], None] = in_background
+    defer: Callable[[Callable[[], object]], None] = in_background
 
     def __post_init__(self) -> None:
         if self.email is None:

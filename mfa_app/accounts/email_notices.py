@@ -10,6 +10,7 @@ from mfa_app.mail import Email, EmailSendError
 
 def send(ctx: AccountContext, email: Email) -> bool:
     """True when the provider took the message."""
+    assert ctx.email is not None  # AccountContext.__post_init__ sets it
     try:
         ctx.email.send(email)
         return True

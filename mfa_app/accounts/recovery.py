@@ -90,21 +90,24 @@ def reset_password(ctx: AccountContext, token: str, new_password: str, *, client
     def work(db: Session) -> str:
         now = ctx.now()
         link = _live_link(ctx, db, token)
+        user_id = link.user_id
+        if user_id is None:  # a live link always belongs to an account
+            raise signed_out_error()
         db.execute(
             sa.update(PasswordResetRow)
-            .where(col(PasswordResetRow.user_id) == link.user_id, col(PasswordResetRow.used_at).is_(None))
+            .where(col(PasswordResetRow.user_id) == user_id, col(PasswordResetRow.used_at).is_(None))
             .values(used_at=now)
         )
-        db.execute(sa.update(UserRow).where(col(UserRow.id) == link.user_id).values(password_hash=password_hash))
+        db.execute(sa.update(UserRow).where(col(UserRow.id) == user_id).values(password_hash=password_hash))
         signed_out = changed_rows(
             db,
             sa.update(SessionRow)
-            .where(col(SessionRow.user_id) == link.user_id, col(SessionRow.revoked_at).is_(None))
+            .where(col(SessionRow.user_id) == user_id, col(SessionRow.revoked_at).is_(None))
             .values(revoked_at=now),
         )
         detail = ("1 session" if signed_out == 1 else f"{signed_out} sessions") + " signed out"
-        events.record(db, link.user_id, "password.reset", detail, now, client=client_ip or None)
-        user = db.get(UserRow, link.user_id)
+        events.record(db, user_id, "password.reset", detail, now, client=client_ip or None)
+        user = db.get(UserRow, user_id)
         if user is None:
             raise signed_out_error()
         return user.email

@@ -132,7 +132,12 @@ def finish_handoff(ctx: AccountContext, nonce: str, user_agent: str = "") -> str
 
     def work(db: Session) -> str:
         row = db.exec(select(SessionRow).where(col(SessionRow.handoff_hmac) == ctx.hmac("handoff", nonce))).first()
-        if row is None or row.handoff_expires_at <= ctx.now() or row.revoked_at is not None:
+        if (
+            row is None
+            or row.handoff_expires_at is None
+            or row.handoff_expires_at <= ctx.now()
+            or row.revoked_at is not None
+        ):
             raise signed_out()
         token = session_token()
         row.token_hmac = ctx.hmac("session", token)

@@ -12,7 +12,7 @@ from mfa_app.accounts import backup_codes, codes, events, lockout, sessions
 from mfa_app.accounts.access import has_mfa, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
-from mfa_app.accounts.errors import AccountError, not_found
+from mfa_app.accounts.errors import AccountError, not_found, signed_out
 from mfa_app.accounts.models import SecondFactor, SecurityEvent, SignInAttempt, SignInResult, User
 from mfa_app.accounts.numbers import mask
 from mfa_app.accounts.passwords import check_new_password
@@ -68,7 +68,7 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     password_ok = ctx.hashing.password_matches(user.password_hash, password)
 
     def work(db: Session) -> SignInResult | AccountError:
-        lockout.ensure_not_locked(db.get(UserRow, user.id), ctx.now())
+        lockout.ensure_row_not_locked(db, user.id, ctx.now())
         if not password_ok:
             return lockout.count_failure(ctx, db, user.id, "password", incorrect)
         lockout.clear_failures(db, user.id, "password")
@@ -123,6 +123,8 @@ def attempt_second_factor(ctx: AccountContext, token: str, strategy: str, code: 
     def work(db: Session) -> SignInAttempt | AccountError:
         session = sessions.find(ctx, db, token, pending=True)
         user = db.get(UserRow, session.user_id)
+        if user is None:
+            raise signed_out()
         failure = codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "sign_in"), code)
         if failure is not None:
             return failure

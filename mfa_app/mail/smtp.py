@@ -139,7 +139,7 @@ class SmtpSender:
         left = _left(deadline)
         client = _Tls(timeout=left, context=self._tls) if self._security == "tls" else _Plain(timeout=left)
         client.connect_timeout_s = min(self._connect_timeout_s, left)
-        client._host = self._host  # the TLS server name; smtplib takes it from its constructor only
+        client._host = self._host  # type: ignore[attr-defined]  # the TLS server name; smtplib takes it from its constructor only
         code, reply = client.connect(self._host, self._port)
         if code != 220:
             client.close()
@@ -166,6 +166,7 @@ def _left(deadline: float) -> float:
 
 def _budget(client: smtplib.SMTP, deadline: float) -> None:
     """The next step may take the time left until the deadline."""
+    assert client.sock is not None  # connected
     client.sock.settimeout(_left(deadline))
 
 
