@@ -401,8 +401,11 @@ def test_the_reset_page_never_holds_the_link_token_or_the_password(ctx: AccountC
     person = sign_up(ctx)
     accounts.request_password_reset(ctx, person.email, client_ip="", link_base="https://x/auth/password-reset")
     token = reset_link_token(ctx.email, person.email)
+    from mfa_app.state import connections
+
     root = State(_reflex_internal_init=True)
-    root.router = RouterData.from_router_data({"headers": {"cookie": f"{routes.RESET_COOKIE}={token}"}})
+    root.router = RouterData.from_router_data({"sid": "reset-sid"})
+    connections.keep_cookie("reset-sid", f"{routes.RESET_COOKIE}={token}")
     state = root.get_substate(ResetPasswordState.get_full_name().split(".")[1:])
     new_password = "a fresh passphrase here"
 

@@ -164,9 +164,10 @@ def test_the_session_route_notes_the_browsers_user_agent(ctx, monkeypatch):
     monkeypatch.setattr(http, "context", lambda: ctx)
     person = sign_up(ctx)
     nonce = accounts.start_handoff(ctx, person.token)
-    client = TestClient(http.auth_routes, base_url="http://127.0.0.1", headers={"User-Agent": FIREFOX_WINDOWS})
+    headers = {"User-Agent": FIREFOX_WINDOWS, "Sec-Fetch-Site": "same-origin"}
+    client = TestClient(http.auth_routes, base_url="http://127.0.0.1", headers=headers)
 
-    response = client.get(routes.AUTH_SESSION, params={"nonce": nonce}, follow_redirects=False)
+    response = client.post(routes.AUTH_SESSION, data={"nonce": nonce}, follow_redirects=False)
 
     token = response.cookies[routes.SESSION_COOKIE]
     [session] = accounts.list_sessions(ctx, token)
