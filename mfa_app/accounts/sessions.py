@@ -3,7 +3,7 @@ and level of the last verification (for step-up re-verification)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
