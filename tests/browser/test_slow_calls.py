@@ -180,5 +180,6 @@ def test_the_reverification_code_arrives_and_finishes_the_action_while_the_gatew
 
     mark = page.call("ReverifyState", "submit", form_data={"secret": gateway.last_code(number)})
     page.wait_for(lambda s: page.view("ManageMfaState", s).get("showing_codes") is True, "the codes", since=mark)
+    page.settle()  # the codes come in the event after the update that shows them
     assert len(set(page.backup_codes_pushed())) == 10
     assert accounts.count_backup_codes(service, token) == 10
