@@ -3,29 +3,22 @@ development and tests. Format (a contract): {"to", "subject", "body", "sent_at":
 
 from __future__ import annotations
 
-import fcntl
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mfa_app.jsonl_file import JsonLines
 from mfa_app.mail.base import Email
 
 
 class EmailOutbox:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._file = JsonLines(self.path)
 
     def send(self, email: Email) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(
+        self._file.append(
             {"to": email.to, "subject": email.subject, "body": email.body, "sent_at": datetime.now(UTC).isoformat()}
         )
-        with self.path.open("a", encoding="utf-8") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)  # several workers append to one file
-            f.write(line + "\n")
 
     def messages(self) -> list[dict]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        return self._file.read()

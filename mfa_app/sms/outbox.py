@@ -3,27 +3,20 @@ and tests. Format (a contract): {"to": E.164, "body": str, "sent_at": ISO 8601}.
 
 from __future__ import annotations
 
-import fcntl
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mfa_app.jsonl_file import JsonLines
 from mfa_app.sms.base import SmsMessage
 
 
 class OutboxSender:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._file = JsonLines(self.path)
 
     def send(self, message: SmsMessage) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"to": message.to, "body": message.body, "sent_at": datetime.now(UTC).isoformat()})
-        with self.path.open("a", encoding="utf-8") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)  # several workers append to one file
-            f.write(line + "\n")
+        self._file.append({"to": message.to, "body": message.body, "sent_at": datetime.now(UTC).isoformat()})
 
     def messages(self) -> list[dict]:
-        if not self.path.exists():
-            return []
-        with self.path.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+        return self._file.read()
