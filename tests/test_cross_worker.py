@@ -439,7 +439,7 @@ def test_two_workers_starting_at_once_on_an_empty_database_migrate_it_once(ctx, 
     engine = make_engine(empty_database_url)
     try:
         with engine.connect() as conn:
-            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert versions == [ScriptDirectory.from_config(alembic_config(engine)).get_current_head()]
+            versions = conn.execute(sa.text("SELECT version_num FROM mfa_app_version")).scalars().all()
+        assert versions == [ScriptDirectory.from_config(alembic_config()).get_current_head()]
     finally:
         engine.dispose()

@@ -23,6 +23,7 @@ from mfa_app.accounts.factory import build_context
 from mfa_app.settings import Settings
 from mfa_app.store import db as store
 from mfa_app.store.db import make_engine
+from mfa_app.store.legacy import legacy_config
 from mfa_app.store.migrate import alembic_config, upgrade
 from mfa_app.store.tables import SecurityEventRow, SessionRow, SmsSendRow, UserRow, VerificationRow
 from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
@@ -104,7 +105,7 @@ def test_a_used_backup_code_stays_used_after_reopening_the_database(ctx, outbox,
 
 
 def _head_revision(engine) -> str:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_upgrading_an_already_migrated_database_again_changes_nothing(ctx, user):
@@ -116,7 +117,7 @@ def test_upgrading_an_already_migrated_database_again_changes_nothing(ctx, user)
         upgrade(engine)
         assert set(sa.inspect(engine).get_table_names()) == tables_before
         with engine.connect() as conn:
-            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+            versions = conn.execute(sa.text("SELECT version_num FROM mfa_app_version")).scalars().all()
         assert versions == [_head_revision(engine)]
     finally:
         engine.dispose()
@@ -126,13 +127,15 @@ def test_upgrading_an_already_migrated_database_again_changes_nothing(ctx, user)
 def test_migrations_build_exactly_the_tables_of_the_code(empty_database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
+
+    from mfa_app.store.tables import MfaTable
 
     engine = make_engine(empty_database_url)
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+            context = MigrationContext.configure(conn, opts={"version_table": "mfa_app_version"})
+            assert compare_metadata(context, MfaTable.metadata) == []
     finally:
         engine.dispose()
 
@@ -140,7 +143,7 @@ def test_migrations_build_exactly_the_tables_of_the_code(empty_database_url):
 def test_upgrading_from_0001_keeps_the_rows_and_separates_the_counts(empty_database_url):
     # A database of the first release, with a user (referenced by an event) and a send.
     engine = make_engine(empty_database_url)
-    config = alembic_config(engine)
+    config = legacy_config()
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
@@ -182,7 +185,7 @@ def test_upgrading_from_0001_keeps_the_rows_and_separates_the_counts(empty_datab
 def test_upgrading_from_0002_keeps_the_sessions_and_the_codes_that_reference_them(empty_database_url):
     # 0003 adds columns to sessions, which verifications reference: the rows must all stay.
     engine = make_engine(empty_database_url)
-    config = alembic_config(engine)
+    config = legacy_config()
     try:
         with engine.begin() as conn:
             config.attributes["connection"] = conn
@@ -229,14 +232,83 @@ def test_upgrading_from_0002_keeps_the_sessions_and_the_codes_that_reference_the
 
 
 def test_migrations_create_every_table_on_an_empty_database(empty_database_url):
-    from sqlmodel import SQLModel
+    from mfa_app.store.tables import MfaTable
 
     engine = make_engine(empty_database_url)
     try:
         upgrade(engine)
         upgrade(engine)
         tables = set(sa.inspect(engine).get_table_names())
-        assert {t.name for t in SQLModel.metadata.sorted_tables} <= tables
+        assert {t.name for t in MfaTable.metadata.sorted_tables} <= tables
+    finally:
+        engine.dispose()
+
+
+def _schema_names(engine) -> set[str]:
+    """Every table, index and named constraint of the database, and (PostgreSQL) every sequence."""
+    inspector = sa.inspect(engine)
+    names = set(inspector.get_table_names())
+    for table in names.copy():
+        names |= {i["name"] for i in inspector.get_indexes(table) if i["name"]}
+        names |= {c["name"] for c in inspector.get_unique_constraints(table) if c["name"]}
+        names |= {c["name"] for c in inspector.get_foreign_keys(table) if c["name"]}
+        pk = inspector.get_pk_constraint(table).get("name")
+        names |= {pk} if pk else set()
+    if engine.dialect.name == "postgresql":
+        names |= set(inspector.get_sequence_names())
+    return names
+
+
+def test_a_database_of_the_old_history_ends_up_named_as_a_new_one(empty_database_url, tmp_path):
+    """Renamed tables, indexes, constraints and sequences, no `alembic_version` left, and the new
+    version table at head: the same schema, by name, as a database migrated from empty."""
+    engine = make_engine(empty_database_url)
+    fresh = make_engine(f"sqlite:///{tmp_path}/fresh.db") if engine.dialect.name == "sqlite" else None
+    config = legacy_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        upgrade(engine)
+
+        assert "alembic_version" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM mfa_app_version")).scalars().all() == [
+                _head_revision(engine)
+            ]
+        names = _schema_names(engine)
+        old_tables = {"users", "sessions", "phone_numbers", "verifications", "backup_codes", "security_events"}
+        assert not names & old_tables
+        # SQLite keeps a constraint's name inside its table's definition (see legacy.py).
+        assert not [n for n in names if not ("mfa" in n or n == "uq_phone_per_user" and fresh is not None)]
+        if fresh is not None:
+            upgrade(fresh)
+            assert names - {"uq_phone_per_user"} == _schema_names(fresh) - {"uq_mfa_phone_per_user"}
+    finally:
+        engine.dispose()
+        if fresh is not None:
+            fresh.dispose()
+
+
+def test_mfa_app_migrates_beside_a_host_apps_own_tables_and_alembic_history(empty_database_url):
+    """A host's `users` table and its `reflex db` history in `alembic_version` stay untouched."""
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR NOT NULL)"))
+            conn.execute(sa.text("CREATE INDEX ix_users_email ON users (email)"))
+            conn.execute(sa.text("INSERT INTO users (id, email) VALUES (1, 'host@example.com')"))
+            conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
+            conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES ('3fa2c1b0d9e8')"))
+        upgrade(engine)
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT email FROM users")).scalars().all() == ["host@example.com"]
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["3fa2c1b0d9e8"]
+            assert conn.execute(sa.text("SELECT version_num FROM mfa_app_version")).scalars().all() == [
+                _head_revision(engine)
+            ]
+        assert "mfa_users" in sa.inspect(engine).get_table_names()
     finally:
         engine.dispose()
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 
-class UserRow(SQLModel, table=True):
-    __tablename__ = "users"
+class MfaTable(SQLModel, registry=registry()):
+    """The base of mfa_app's tables: a metadata of their own, not SQLModel's (which a host's
+    `rx.Model` tables and its `reflex db` migrations use), and names that start with `mfa_`, so
+    they can share the host's database without clashing with its tables or its migrations."""
+
+
+class UserRow(MfaTable, table=True):
+    __tablename__ = "mfa_users"
 
     id: str = Field(primary_key=True)
     email: str = Field(unique=True, index=True)
@@ -23,12 +30,12 @@ class UserRow(SQLModel, table=True):
     locked_until: datetime | None = None
 
 
-class SessionRow(SQLModel, table=True):
-    __tablename__ = "sessions"
+class SessionRow(MfaTable, table=True):
+    __tablename__ = "mfa_sessions"
 
     id: str = Field(primary_key=True)
     token_hmac: str = Field(unique=True, index=True)
-    user_id: str = Field(foreign_key="users.id", index=True)
+    user_id: str = Field(foreign_key="mfa_users.id", index=True)
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
@@ -46,13 +53,13 @@ class SessionRow(SQLModel, table=True):
     last_active_at: datetime | None = None
 
 
-class PhoneRow(SQLModel, table=True):
-    __tablename__ = "phone_numbers"
+class PhoneRow(MfaTable, table=True):
+    __tablename__ = "mfa_phone_numbers"
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "phone_number", name="uq_phone_per_user"),
+        sa.UniqueConstraint("user_id", "phone_number", name="uq_mfa_phone_per_user"),
         # At most one default second factor per user, whatever races happen.
         sa.Index(
-            "uq_one_default_per_user",
+            "uq_mfa_one_default_per_user",
             "user_id",
             unique=True,
             sqlite_where=sa.text("default_second_factor"),
@@ -61,7 +68,7 @@ class PhoneRow(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True)
-    user_id: str = Field(foreign_key="users.id", index=True)
+    user_id: str = Field(foreign_key="mfa_users.id", index=True)
     phone_number: str
     created_at: datetime
     verified_at: datetime | None = None
@@ -69,15 +76,15 @@ class PhoneRow(SQLModel, table=True):
     default_second_factor: bool = False
 
 
-class VerificationRow(SQLModel, table=True):
+class VerificationRow(MfaTable, table=True):
     """One SMS code: for verifying a phone, for a sign-in's second factor or for re-verification."""
 
-    __tablename__ = "verifications"
+    __tablename__ = "mfa_verifications"
 
     id: str = Field(primary_key=True)
-    user_id: str = Field(foreign_key="users.id", index=True)
-    phone_id: str = Field(foreign_key="phone_numbers.id", index=True)
-    session_id: str | None = Field(default=None, foreign_key="sessions.id")
+    user_id: str = Field(foreign_key="mfa_users.id", index=True)
+    phone_id: str = Field(foreign_key="mfa_phone_numbers.id", index=True)
+    session_id: str | None = Field(default=None, foreign_key="mfa_sessions.id")
     purpose: str
     code_hmac: str
     created_at: datetime
@@ -86,30 +93,30 @@ class VerificationRow(SQLModel, table=True):
     consumed_at: datetime | None = None
 
 
-class BackupCodeRow(SQLModel, table=True):
-    __tablename__ = "backup_codes"
+class BackupCodeRow(MfaTable, table=True):
+    __tablename__ = "mfa_backup_codes"
 
     id: str = Field(primary_key=True)
-    user_id: str = Field(foreign_key="users.id", index=True)
+    user_id: str = Field(foreign_key="mfa_users.id", index=True)
     code_hash: str
     created_at: datetime
     used_at: datetime | None = None
 
 
-class SecurityEventRow(SQLModel, table=True):
-    __tablename__ = "security_events"
+class SecurityEventRow(MfaTable, table=True):
+    __tablename__ = "mfa_security_events"
 
     id: int | None = Field(default=None, primary_key=True)  # increasing: orders same-instant events
-    user_id: str = Field(foreign_key="users.id", index=True)
+    user_id: str = Field(foreign_key="mfa_users.id", index=True)
     kind: str
     detail: str = ""
     created_at: datetime = Field(index=True)
 
 
-class SmsSendRow(SQLModel, table=True):
+class SmsSendRow(MfaTable, table=True):
     """One SMS code handed to the provider: the counter behind the sending limits."""
 
-    __tablename__ = "sms_sends"
+    __tablename__ = "mfa_sms_sends"
 
     id: str = Field(primary_key=True)
     user_id: str | None = Field(default=None, index=True)
@@ -121,16 +128,16 @@ class SmsSendRow(SQLModel, table=True):
     sent_at: datetime = Field(index=True)
 
 
-class PasswordResetRow(SQLModel, table=True):
+class PasswordResetRow(MfaTable, table=True):
     """One request for a password reset link, whether or not the address has an account: the
     counter behind the reset limits and, for an account, the link (its token as an HMAC)."""
 
-    __tablename__ = "password_resets"
+    __tablename__ = "mfa_password_resets"
 
     id: str = Field(primary_key=True)
     email_hmac: str = Field(index=True)  # the address as typed (normalised), keyed
     client_ip: str | None = Field(default=None, index=True)
-    user_id: str | None = Field(default=None, foreign_key="users.id", index=True)
+    user_id: str | None = Field(default=None, foreign_key="mfa_users.id", index=True)
     token_hmac: str | None = Field(default=None, unique=True, index=True)
     requested_at: datetime = Field(index=True)
     expires_at: datetime
