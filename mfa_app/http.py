@@ -29,7 +29,7 @@ NOT_FROM_THE_APP = "This request did not come from one of mfa_app's pages, so no
 def frontend_url(path: str) -> str:
     """An absolute URL on the app's frontend; anything but a local path goes to the manage page."""
     if not path.startswith("/") or path.startswith("//"):
-        path = routes.MANAGE_MFA
+        path = routes.paths.manage_mfa
     return (get_config().deploy_url or "").rstrip("/") + path
 
 

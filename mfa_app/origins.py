@@ -11,8 +11,6 @@ from urllib.parse import urlsplit
 
 from reflex.config import get_config
 
-from mfa_app.settings import get_settings
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -31,7 +29,9 @@ def origin_of(url: str) -> str:
 
 def allowed() -> frozenset[str]:
     """MFA_ALLOWED_ORIGINS, or else the origin of Reflex's deploy_url."""
-    listed = get_settings().allowed_origins
+    from mfa_app.state.service import current  # the mount's settings (rxconfig imports this module)
+
+    listed = current().settings.allowed_origins
     urls = listed.split(",") if listed.strip() else [get_config().deploy_url or ""]
     return frozenset(origin for origin in map(origin_of, urls) if origin)
 

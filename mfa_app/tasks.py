@@ -8,7 +8,6 @@ import asyncio
 import logging
 
 from mfa_app.accounts import housekeeping
-from mfa_app.settings import get_settings
 from mfa_app.state.service import context
 
 log = logging.getLogger("mfa_app.housekeeping")
@@ -23,4 +22,4 @@ async def purge_periodically() -> None:
             log.info("housekeeping: %s", purged)
         except Exception:
             log.exception("housekeeping failed; trying again at the next interval")
-        await asyncio.sleep(get_settings().purge_interval_s)
+        await asyncio.sleep(context().settings.purge_interval_s)

@@ -14,6 +14,7 @@ import pytest
 
 from mfa_app.dev_only import OutboxInProduction, is_local_client, refuse_outbox_in_production
 from mfa_app.settings import Settings
+from mfa_app.state.service import Setup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,7 +99,7 @@ def test_the_dev_outbox_shows_its_messages_to_a_local_client_only(tmp_path: Path
         json.dumps({"to": "+14155552671", "body": "code #123456", "sent_at": "2026-01-05T12:00:00+00:00"}) + "\n"
     )
     settings = Settings(data_dir=tmp_path, sms_outbox=outbox, sms_provider="outbox")
-    monkeypatch.setattr(dev_outbox, "get_settings", lambda: settings)
+    monkeypatch.setattr(dev_outbox, "current", lambda: Setup(settings=settings))
     root = State(_reflex_internal_init=True)
     root.router = RouterData.from_router_data(router_data)
     state = root.get_substate(DevOutboxState.get_full_name().split(".")[1:])

@@ -21,7 +21,7 @@ def pool_with(monkeypatch) -> Iterator:
     pools = []
 
     def make(settings: Settings):
-        monkeypatch.setattr(service, "get_settings", lambda: settings)
+        monkeypatch.setattr(service, "current", lambda: service.Setup(settings=settings))
         service._hashing_pool.cache_clear()
         pools.append(service._hashing_pool())
         return pools[-1]

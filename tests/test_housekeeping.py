@@ -5,6 +5,8 @@ stay. And the backend's periodic task that runs it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 
 import pytest
@@ -122,14 +124,14 @@ def test_security_events_are_kept_for_their_own_retention(ctx, clock, user):
 
 
 def test_the_backend_purges_at_start_and_then_periodically(ctx, clock, user, monkeypatch):
-    from mfa_app import tasks
+    from mfa_app import mounting, tasks
     from mfa_app.mfa_app import app
 
-    assert tasks.purge_periodically in app.get_lifespan_tasks()
+    assert mounting._migrate_then_purge in app.get_lifespan_tasks()
     accounts.sign_out(ctx, accounts.sign_in(ctx, user.email, PASSWORD).session_token)
     clock.advance(days=31)
-    monkeypatch.setattr(tasks, "context", lambda: ctx)
-    monkeypatch.setattr(tasks, "get_settings", lambda: ctx.settings.model_copy(update={"purge_interval_s": 0}))
+    every_moment = replace(ctx, settings=ctx.settings.model_copy(update={"purge_interval_s": 0}))
+    monkeypatch.setattr(tasks, "context", lambda: every_moment)
     purges = []
     monkeypatch.setattr(tasks.housekeeping, "purge", lambda c: purges.append(purge(c)))
 
@@ -152,8 +154,8 @@ def test_a_failed_purge_is_logged_and_tried_again(ctx, monkeypatch, caplog):
         attempts.append(1)
         raise RuntimeError("database is away")
 
-    monkeypatch.setattr(tasks, "context", lambda: ctx)
-    monkeypatch.setattr(tasks, "get_settings", lambda: ctx.settings.model_copy(update={"purge_interval_s": 0}))
+    every_moment = replace(ctx, settings=ctx.settings.model_copy(update={"purge_interval_s": 0}))
+    monkeypatch.setattr(tasks, "context", lambda: every_moment)
     monkeypatch.setattr(tasks.housekeeping, "purge", fail)
 
     async def run_for_a_moment() -> None:

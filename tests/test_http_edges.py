@@ -16,6 +16,8 @@ from starlette.testclient import TestClient
 from mfa_app import accounts, origins, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.settings import Settings
+from mfa_app.state import service
+from mfa_app.state.service import Setup
 from tests.conftest import sign_up
 
 APP = "https://mfa.example.com"  # the deploy URL: pages and backend on one origin
@@ -49,7 +51,7 @@ def deployed(monkeypatch):
     import mfa_app.mfa_app  # noqa: F401  (first: making the app reloads Reflex's config)
 
     monkeypatch.setattr(get_config(), "deploy_url", APP)
-    monkeypatch.setattr(origins, "get_settings", lambda: Settings())
+    monkeypatch.setattr(service, "current", lambda: Setup(settings=Settings()))
 
 
 @pytest.fixture
@@ -62,7 +64,7 @@ def client(ctx: AccountContext, deployed, monkeypatch) -> TestClient:
 
 def trade(client: TestClient, nonce: str, headers: dict[str, str]):
     return client.post(
-        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.MANAGE_MFA}, headers=headers, follow_redirects=False
+        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.paths.manage_mfa}, headers=headers, follow_redirects=False
     )
 
 
@@ -112,7 +114,7 @@ def test_the_apps_page_trades_the_nonce(ctx: AccountContext, client: TestClient,
     person = sign_up(ctx)
     response = trade(client, accounts.start_handoff(ctx, person.token), headers)
 
-    assert response.status_code == 303 and response.headers["location"] == f"{APP}{routes.MANAGE_MFA}"
+    assert response.status_code == 303 and response.headers["location"] == f"{APP}{routes.paths.manage_mfa}"
     assert "secure" in response.headers["set-cookie"].lower()  # https deploy URL
 
 
@@ -158,7 +160,7 @@ def test_sign_out_from_anywhere_but_the_apps_page_changes_nothing(
     [
         (APP, {"Sec-Fetch-Site": "same-origin"}),  # production: one origin
         (DEV_FRONTEND, {"Sec-Fetch-Site": "same-site", "Referer": f"{DEV_FRONTEND}/"}),  # development
-        (APP, {"Referer": f"{APP}{routes.MANAGE_MFA}"}),  # an old browser
+        (APP, {"Referer": f"{APP}{routes.paths.manage_mfa}"}),  # an old browser
     ],
     ids=["production", "development", "old browser"],
 )
@@ -191,11 +193,11 @@ def test_an_origin_is_written_as_browsers_write_it():
 
 def test_the_allowed_origins_are_the_deploy_urls_unless_listed(monkeypatch):
     monkeypatch.setattr(get_config(), "deploy_url", "https://mfa.example.com/")
-    monkeypatch.setattr(origins, "get_settings", lambda: Settings())
+    monkeypatch.setattr(service, "current", lambda: Setup(settings=Settings()))
     assert origins.allowed() == {"https://mfa.example.com"}
 
     listed = Settings(allowed_origins=" https://mfa.example.com , https://login.example.com/ ")
-    monkeypatch.setattr(origins, "get_settings", lambda: listed)
+    monkeypatch.setattr(service, "current", lambda: Setup(settings=listed))
     assert origins.allowed() == {"https://mfa.example.com", "https://login.example.com"}
 
 
@@ -206,7 +208,7 @@ def test_the_allowed_origin_follows_the_deploy_url_after_the_app_is_made(monkeyp
 
     config = get_config()
     monkeypatch.setattr(config, "deploy_url", APP)
-    monkeypatch.setattr(origins, "get_settings", lambda: Settings())
+    monkeypatch.setattr(service, "current", lambda: Setup(settings=Settings()))
     assert "*" not in config.cors_allowed_origins
     assert APP in config.cors_allowed_origins and list(config.cors_allowed_origins) == [APP]
     assert app_module.app.sio.eio.cors_allowed_origins(APP) is True

@@ -26,6 +26,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.models import BackupCodes, SignInResult
 from mfa_app.settings import Settings
+from mfa_app.state.service import Setup
 from tests.conftest import FakeClock, Outbox, enable_mfa, reset_link_token, reverify_with_sms, run_async, sign_up
 
 # A public var (or any field of its type) with one of these in its name could hold a secret.
@@ -281,7 +282,7 @@ def test_dev_outbox_reads_nothing_unless_the_outbox_is_the_provider(tmp_path: Pa
 
     for provider, expected in [("twilio", 0), ("webhook", 0), ("outbox", 1)]:
         settings = Settings(data_dir=tmp_path, sms_outbox=outbox, sms_provider=provider)
-        monkeypatch.setattr(dev_outbox, "get_settings", lambda settings=settings: settings)
+        monkeypatch.setattr(dev_outbox, "current", lambda settings=settings: Setup(settings=settings))
         run(state, "load")
         assert len(state.messages) == expected, provider
 
@@ -316,11 +317,11 @@ def test_the_session_route_sets_an_httponly_samesite_strict_cookie(ctx: AccountC
     nonce = accounts.start_handoff(ctx, person.token)
 
     response = auth_client.post(
-        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.ADD_PHONE}, follow_redirects=False
+        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.paths.add_phone}, follow_redirects=False
     )
 
     assert response.status_code == 303
-    assert urlsplit(response.headers["location"]).path == routes.ADD_PHONE
+    assert urlsplit(response.headers["location"]).path == routes.paths.add_phone
     assert response.headers["cache-control"] == "no-store"
     cookies = response.headers.get_list("set-cookie")
     assert len(cookies) == 1
@@ -353,7 +354,7 @@ def test_the_session_route_only_redirects_to_local_paths(ctx: AccountContext, au
         nonce = accounts.start_handoff(ctx, person.token)
         response = auth_client.post(routes.AUTH_SESSION, data={"nonce": nonce, "next": target}, follow_redirects=False)
         location = urlsplit(response.headers["location"])
-        assert location.path == routes.MANAGE_MFA and "evil" not in location.netloc
+        assert location.path == routes.paths.manage_mfa and "evil" not in location.netloc
         person.token = set_cookie_attributes(response.headers["set-cookie"])[0]
 
 

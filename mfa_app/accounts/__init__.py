@@ -7,6 +7,11 @@ from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.factory import build_context
+from mfa_app.accounts.hosted import HostUser
+from mfa_app.accounts.hosted import adopt as adopt_host_sign_in
+from mfa_app.accounts.hosted import begin_sign_in as begin_host_sign_in
+from mfa_app.accounts.hosted import challenge as host_challenge
+from mfa_app.accounts.hosted import status as host_sign_in_status
 from mfa_app.accounts.phones import (
     attempt_verification,
     create_phone,
@@ -33,6 +38,9 @@ from mfa_app.accounts.users import (
 __all__ = [
     "AccountContext",
     "AccountError",
+    "HostUser",
+    "adopt_host_sign_in",
+    "begin_host_sign_in",
     "attempt_second_factor",
     "attempt_verification",
     "build_context",
@@ -44,6 +52,8 @@ __all__ = [
     "destroy_phone",
     "finish_handoff",
     "get_user",
+    "host_challenge",
+    "host_sign_in_status",
     "list_phones",
     "list_sessions",
     "make_default_second_factor",

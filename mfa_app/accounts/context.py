@@ -59,6 +59,9 @@ class AccountContext:
     hashing: Hashing = field(default_factory=Hashing)
     email: EmailSender | None = None  # None: the provider the settings name
     defer: Callable[[Callable[[], object]], None] = in_background
+    # A host app's check of one of its users' passwords (user id, password), for step-up
+    # re-verification; None: mfa_app's own password hashes (the built-in accounts).
+    check_password: Callable[[str, str], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.email is None:

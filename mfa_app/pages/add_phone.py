@@ -93,11 +93,10 @@ def _verify_code() -> rx.Component:
 def _added() -> rx.Component:
     return rx.vstack(
         rx.heading("Phone added", as_="h1", id=ADDED_ID, tab_index=-1),
-        rx.link("Back to MFA settings", href=routes.MANAGE_MFA),
+        rx.link("Back to MFA settings", href=routes.paths.manage_mfa),
     )
 
 
-@rx.page(route=routes.ADD_PHONE, title="Add phone", on_load=AddPhoneState.load)
 def add_phone() -> rx.Component:
     return layout(
         signed_in_only(

@@ -25,19 +25,22 @@ def _security_events() -> rx.Component:
     )
 
 
-@rx.page(route=routes.MANAGE_MFA, title="Manage MFA", on_load=ManageMfaState.load)
+def _sign_out() -> rx.Component:
+    return rx.button(
+        "Sign out",
+        variant="outline",
+        loading=ManageMfaState.busy == "sign_out",
+        on_click=ManageMfaState.sign_out,
+    )
+
+
 def manage_mfa() -> rx.Component:
     return layout(
         signed_in_only(
             ManageMfaState,
             rx.flex(
                 rx.heading("User MFA Settings", as_="h1"),
-                rx.button(
-                    "Sign out",
-                    variant="outline",
-                    loading=ManageMfaState.busy == "sign_out",
-                    on_click=ManageMfaState.sign_out,
-                ),
+                _sign_out() if routes.paths.sign_out else rx.fragment(),
                 justify="between",
                 align="center",
                 width="100%",
@@ -51,7 +54,7 @@ def manage_mfa() -> rx.Component:
             ),
             mfa_phone_list(),
             available_phone_list(),
-            rx.link("Add a new phone number", href=routes.ADD_PHONE),
+            rx.link("Add a new phone number", href=routes.paths.add_phone),
             backup_codes_section(),
             sessions_section(),
             _security_events(),

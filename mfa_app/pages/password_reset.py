@@ -31,7 +31,6 @@ def _form(on_submit, *children: rx.Component) -> rx.Component:
     )
 
 
-@rx.page(route=routes.FORGOT_PASSWORD, title="Forgot password", on_load=ForgotPasswordState.load)
 def forgot_password() -> rx.Component:
     return layout(
         rx.heading("Forgot password?", as_="h1"),
@@ -93,7 +92,6 @@ def _refused() -> rx.Component:
     )
 
 
-@rx.page(route=routes.RESET_PASSWORD, title="Reset password", on_load=ResetPasswordState.load)
 def reset_password() -> rx.Component:
     return layout(
         rx.heading("Reset password", as_="h1"),

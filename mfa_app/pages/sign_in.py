@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from mfa_app import routes
-from mfa_app.components.forms import code_field, error_text, field, submit_button
+from mfa_app.components.forms import error_text, field, submit_button
 from mfa_app.components.layout import layout
-from mfa_app.state.sign_in import CODE_ID, EMAIL_ID, PASSWORD_ID, SecondFactorPhone, SignInState, SignUpState
+from mfa_app.components.second_factor import second_factor_form
+from mfa_app.state.sign_in import EMAIL_ID, PASSWORD_ID, SignInState, SignUpState
 
 
 def _credentials(on_submit, busy, button: str, password_autocomplete: str) -> rx.Component:
@@ -31,7 +32,6 @@ def _credentials(on_submit, busy, button: str, password_autocomplete: str) -> rx
     )
 
 
-@rx.page(route=routes.SIGN_UP, title="Sign up")
 def sign_up() -> rx.Component:
     return layout(
         rx.heading("Sign up", as_="h1"),
@@ -41,59 +41,11 @@ def sign_up() -> rx.Component:
     )
 
 
-def _other_phone(phone: SecondFactorPhone) -> rx.Component:
-    return rx.button(
-        "Send code to " + phone.masked,
-        variant="soft",
-        type="button",
-        loading=SignInState.sending,
-        on_click=SignInState.send_code(phone.id),
-    )
-
-
-def _second_factor() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Verify it's you", as_="h1"),
-        rx.cond(
-            SignInState.method == "backup_code",
-            rx.text("Enter one of your backup codes."),
-            rx.cond(SignInState.sent_to != "", rx.text("We sent a code to ", SignInState.sent_to, ".")),
-        ),
-        rx.form(
-            rx.vstack(
-                rx.cond(
-                    SignInState.method == "backup_code",
-                    field("Enter code", CODE_ID, auto_complete="off", spell_check=False),
-                    code_field(id=CODE_ID, auto_focus=True),
-                ),
-                error_text(SignInState.error),
-                submit_button("Continue", SignInState.busy),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=SignInState.verify,
-            reset_on_submit=True,
-            width="100%",
-        ),
-        rx.flex(
-            rx.foreach(SignInState.phones, _other_phone),
-            rx.cond(
-                SignInState.backup_code_available & (SignInState.method != "backup_code"),
-                rx.button("Use a backup code", variant="ghost", type="button", on_click=SignInState.use_backup_code),
-            ),
-            spacing="2",
-            wrap="wrap",
-        ),
-        width="100%",
-    )
-
-
-@rx.page(route=routes.SIGN_IN, title="Sign in", on_load=SignInState.load)
 def sign_in() -> rx.Component:
     return layout(
         rx.cond(
             SignInState.step == "second_factor",
-            _second_factor(),
+            second_factor_form(SignInState),
             rx.vstack(
                 rx.heading("Sign in", as_="h1"),
                 error_text(SignInState.error),

@@ -39,15 +39,23 @@ def install() -> None:
     EventNamespace._mfa_app_cookies_kept_apart = True  # type: ignore[attr-defined]
 
 
-def cookie(sid: str, name: str) -> str:
-    """The value of one cookie of the socket's handshake; "" when it has none."""
+def cookies(sid: str) -> dict[str, str]:
+    """The cookies of the socket's handshake, by name."""
     jar = SimpleCookie()
     try:
         jar.load(_cookies.get(sid, ""))
     except CookieError:
-        return ""
-    morsel = jar.get(name)
-    return morsel.value if morsel else ""
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def cookie(sid: str, name: str) -> str:
+    """The value of one cookie of the socket's handshake; "" when it has none."""
+    return cookies(sid).get(name, "")
+
+
+def cookie_header(sid: str) -> str:
+    return _cookies.get(sid, "")
 
 
 def keep_cookie(sid: str, header: str) -> None:

@@ -8,7 +8,7 @@ import dataclasses
 import reflex as rx
 
 from mfa_app.dev_only import is_local_client
-from mfa_app.settings import get_settings
+from mfa_app.state.service import current
 from mfa_app.sms.outbox import OutboxSender
 
 
@@ -27,7 +27,7 @@ class DevOutboxState(rx.State):
         # The state class is registered whatever the provider, so this handler can be called by
         # name even when the page is not: read the outbox only when it is the provider in use,
         # and only for a client on this machine.
-        settings = get_settings()
+        settings = current().settings
         local = is_local_client(self.router.session.client_ip, self.router.headers.raw_headers)
         if settings.sms_provider != "outbox" or not local:
             self.messages = []

@@ -240,7 +240,7 @@ class ManageMfaState(SessionState):
         codes still on show go now, from the page too."""
         self.busy = "sign_out"
         self.showing_codes = False
-        return [NEW_BACKUP_CODES.push([]), go_to_backend(routes.AUTH_SIGN_OUT)]
+        return [NEW_BACKUP_CODES.push([]), go_to_backend(routes.paths.sign_out)]
 
 
 retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa)

@@ -1,4 +1,6 @@
-"""The one account-service context of this backend process, and the threads that call it.
+"""What mfa_app's states run on in this backend process: the mount's configuration (set by
+mfa_app.mount, or the environment's settings and the built-in accounts), the one account-service
+context built from it, and the threads that call the service.
 
 Service functions are blocking (database, SMS provider, argon2id), so the states run them in
 threads. argon2id calls get a pool of their own, at a lower CPU priority: on a busy machine a
@@ -14,18 +16,58 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from mfa_app.accounts import AccountContext, build_context
-from mfa_app.settings import get_settings
+from sqlalchemy.engine import Engine
+
+from mfa_app.accounts import AccountContext, HostUser, build_context
+from mfa_app.identity import BuiltInAccounts, Identity, PasswordCheck
+from mfa_app.settings import Settings, get_settings
+from mfa_app.sms.base import SmsSender
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Setup:
+    """One mount's configuration (see mfa_app.mount for each field)."""
+
+    identity: Identity | BuiltInAccounts = field(default_factory=BuiltInAccounts)
+    settings: Settings = field(default_factory=get_settings)
+    engine: Engine | None = None
+    sms_sender: SmsSender | None = None
+    on_second_factor: Callable[[HostUser], None] | None = None
+
+
+_setup: Setup | None = None
+
+
+def configure(setup: Setup) -> None:
+    """Run mfa_app's states on `setup` from now on (one mount per process)."""
+    global _setup
+    _setup = setup
+    context.cache_clear()
+    _hashing_pool.cache_clear()
+
+
+def current() -> Setup:
+    global _setup
+    if _setup is None:
+        _setup = Setup()
+    return _setup
+
+
+def built_in_accounts() -> bool:
+    return isinstance(current().identity, BuiltInAccounts)
+
+
 @lru_cache(maxsize=1)
 def context() -> AccountContext:
-    return build_context(get_settings())
+    setup = current()
+    check = setup.identity.check_password if isinstance(setup.identity, PasswordCheck) else None
+    return build_context(setup.settings, engine=setup.engine, sms_sender=setup.sms_sender, check_password=check)
 
 
 HASHING_NICENESS = 10  # Linux: a nice-10 thread gets about a tenth of a core a nice-0 one wants
@@ -40,7 +82,7 @@ def _lower_priority() -> None:
 
 @lru_cache(maxsize=1)
 def _hashing_pool() -> ThreadPoolExecutor:
-    threads = get_settings().hashing_threads or os.cpu_count() or 1
+    threads = current().settings.hashing_threads or os.cpu_count() or 1
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2id", initializer=_lower_priority)
 
 

@@ -17,7 +17,8 @@ import reflex as rx
 from reflex.config import get_config
 
 from mfa_app import accounts, routes
-from mfa_app.state import connections
+from mfa_app.identity import BuiltInAccounts, Request
+from mfa_app.state import connections, service
 from mfa_app.state.service import context, run_hashing
 
 T = TypeVar("T")
@@ -33,12 +34,18 @@ class SessionState(rx.State):
     def _sid(self) -> str:
         return self.router.session.session_id
 
-    def _token(self) -> str:
-        """The session token from this socket's handshake cookie (connections.py keeps it)."""
-        return connections.cookie(self._sid(), routes.SESSION_COOKIE)
+    def _request(self) -> Request:
+        """The cookies (kept apart by connections.py) and headers of this socket's handshake."""
+        return Request(cookies=connections.cookies(self._sid()), headers=dict(self.router.headers.raw_headers))
 
     def _current_owner(self) -> str:
-        token = self._token()
+        """With the built-in accounts: the session cookie, or else the pending sign-in. With a
+        host's identity, which mfa_app can't ask here (it may read a database): every cookie of
+        the handshake, which names the host's sign-in among others."""
+        if not service.built_in_accounts():
+            header = connections.cookie_header(self._sid())
+            return context().hmac("tab-owner", "cookies", header) if header else ""
+        token = connections.cookie(self._sid(), routes.SESSION_COOKIE)
         if token:
             return context().hmac("tab-owner", "session", token)
         pending = connections.pending_sign_in(self._sid())
@@ -52,11 +59,13 @@ class SessionState(rx.State):
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Call a service function for the signed-in session (the service checks the session,
         ownership and re-verification), in a worker thread so the event loop stays free."""
-        return await asyncio.to_thread(fn, context(), self._token(), *args)
+        request = self._request()
+        return await asyncio.to_thread(lambda: fn(context(), service_token(request), *args))
 
     async def _call_hashing(self, fn: Callable[..., T], *args: Any) -> T:
         """`_call` for the service functions that check or make argon2id hashes."""
-        return await run_hashing(fn, context(), self._token(), *args)
+        token = await asyncio.to_thread(service_token, self._request())
+        return await run_hashing(fn, context(), token, *args)
 
     async def _check_signed_in(self) -> accounts.User | None:
         try:
@@ -68,10 +77,26 @@ class SessionState(rx.State):
         return user
 
 
+def service_token(request: Request) -> str:
+    """The token the service knows this request's sign-in by ("" when signed out): the built-in
+    accounts' session cookie, or the session key of the host's signed-in user (recorded by the
+    service the first time it is seen). Blocking: the host's identity may read its database."""
+    identity = service.current().identity
+    if isinstance(identity, BuiltInAccounts):
+        return request.cookies.get(routes.SESSION_COOKIE, "")
+    who = identity.signed_in(request)
+    if who is None:
+        return ""
+    try:
+        return accounts.adopt_host_sign_in(context(), who)
+    except accounts.AccountError:
+        return ""
+
+
 def go_to_backend(path: str) -> rx.event.EventSpec:
-    """A full page navigation to one of the backend's HTTP routes (never a client-side route
-    change, which would stay inside the single-page app)."""
-    url = get_config().api_url.rstrip("/") + path
+    """A full page navigation to one of the backend's HTTP routes, or to an absolute URL (never
+    a client-side route change, which would stay inside the single-page app)."""
+    url = path if "://" in path else get_config().api_url.rstrip("/") + path
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 

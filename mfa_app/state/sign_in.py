@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable
 
 import reflex as rx
@@ -11,6 +10,7 @@ import reflex as rx
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
 from mfa_app.state import connections, second_factor
+from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
 from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, focus, hand_off_session
 
@@ -19,13 +19,6 @@ from mfa_app.state.session import SessionState, focus, hand_off_session
 # refused sign-in, the code for a refused second step.
 EMAIL_ID = "email"
 PASSWORD_ID = "password"
-CODE_ID = "code"
-
-
-@dataclasses.dataclass
-class SecondFactorPhone:
-    id: str
-    masked: str
 
 
 async def _with_credentials(
@@ -61,20 +54,13 @@ class SignUpState(SessionState):
     async def submit(self, form_data: dict):
         result = await _with_credentials(self, accounts.sign_up, form_data)
         if result is not None:
-            yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
+            yield await hand_off_session(result.session_token, routes.paths.manage_mfa)
         elif self.error:
             yield focus(EMAIL_ID)
 
 
-class SignInState(SessionState):
+class SignInState(SecondFactorState, SessionState):
     step: str = "credentials"  # credentials / second_factor
-    method: str = "phone_code"  # phone_code / backup_code
-    phones: list[SecondFactorPhone] = []
-    backup_code_available: bool = False
-    sent_to: str = ""
-    busy: bool = False
-    sending: bool = False
-    error: str = ""
 
     # The pending sign-in's token is no var: Reflex would store it with the tab's state. It is
     # kept in this process's memory for this socket only (connections.py).
@@ -100,16 +86,12 @@ class SignInState(SessionState):
                 yield focus(PASSWORD_ID)
             return
         if result.attempt.status == "complete":
-            yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
+            yield await hand_off_session(result.session_token, routes.paths.manage_mfa)
             return
         factors = result.attempt.supported_second_factors
         async with self:
             self._keep_pending(result.session_token)
-            self.phones = [
-                SecondFactorPhone(f.phone_number_id or "", f.safe_identifier or "")
-                for f in sorted(factors, key=lambda f: not f.default)
-                if f.strategy == "phone_code"
-            ]
+            self.phones = phones_of(factors)
             self.backup_code_available = any(f.strategy == "backup_code" for f in factors)
             self.step, self.method, self.busy = "second_factor", "phone_code", False
             first_phone = self.phones[0].id if self.phones else ""
@@ -122,10 +104,6 @@ class SignInState(SessionState):
             return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
 
         await second_factor.send_code(self, phone_id, send)
-
-    @rx.event
-    def use_backup_code(self):
-        self.method, self.error = "backup_code", ""
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):
@@ -150,6 +128,6 @@ class SignInState(SessionState):
                 if verified:
                     self._keep_pending("")
         if verified:
-            yield await hand_off_session(token, routes.MANAGE_MFA)
+            yield await hand_off_session(token, routes.paths.manage_mfa)
         elif error:
             yield focus(CODE_ID)

@@ -51,6 +51,15 @@ def make_engine(url: str, *, writers: int = DEFAULT_WRITERS) -> Engine:
     return engine
 
 
+def share_engine(engine: Engine, *, writers: int = DEFAULT_WRITERS) -> None:
+    """Use a host app's own engine (its database, its pool). Only PostgreSQL: a SQLite engine
+    needs the connection settings of `make_engine` (write lock taken at BEGIN, WAL, foreign
+    keys) for its transactions to be serializable, so for SQLite pass a database URL instead."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("mfa_app shares a host's engine on PostgreSQL only: for SQLite, give it a database URL.")
+    _writer_slots.setdefault(engine, threading.BoundedSemaphore(writers))
+
+
 def _sqlite_engine(url: str) -> Engine:
     database = sa.engine.make_url(url).database
     if database and database != ":memory:":

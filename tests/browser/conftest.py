@@ -346,10 +346,10 @@ POST_FORM_JS = """([action, fields]) => {
 
 def post_from_app_origin(page: Page, path: str, fields: dict[str, str]) -> None:
     """Navigate with a form POST to a backend route from a document of the app's own origin,
-    as the app's pages do (the stylesheet: no app to start for it)."""
+    as the app's pages do (the favicon: no app to start for it)."""
     from reflex.config import get_config
 
-    page.goto("/styles.css")
+    page.goto("/favicon.ico")
     with page.expect_navigation():
         page.evaluate(POST_FORM_JS, [f"{get_config().api_url.rstrip('/')}{path}", fields])
 

@@ -83,10 +83,10 @@ def test_a_nonce_signs_in_only_the_browser_that_signed_in(page: Page, app: App, 
     nonce, trade = fields["nonce"][0], f"{backend(app)}{routes.AUTH_SESSION}"
 
     victim = new_page()
-    victim.goto(f"{trade}?nonce={nonce}&next={routes.MANAGE_MFA}")
+    victim.goto(f"{trade}?nonce={nonce}&next={routes.paths.manage_mfa}")
     expect(victim.get_by_text(NOT_FROM_THE_APP)).to_be_visible()
     for origin in (OTHER_SITE, SAME_SITE_OTHER_PORT):
-        victim.goto(serve_attacker_page(victim, origin, auto_post(trade, {"nonce": nonce, "next": routes.MANAGE_MFA})))
+        victim.goto(serve_attacker_page(victim, origin, auto_post(trade, {"nonce": nonce, "next": routes.paths.manage_mfa})))
         expect(victim.get_by_text(NOT_FROM_THE_APP)).to_be_visible()
     assert not has_session_cookie(victim)
 
@@ -112,7 +112,7 @@ def test_other_sites_cannot_sign_the_browser_out(app: App, new_page: Callable[..
     page.goto(serve_attacker_page(page, SAME_SITE_OTHER_PORT, form(sign_out, {}) + fetch_then_post))
     expect(page.get_by_text(NOT_FROM_THE_APP)).to_be_visible()
 
-    page.goto(routes.MANAGE_MFA)
+    page.goto(routes.paths.manage_mfa)
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()  # from the app's own page: still works
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

@@ -42,8 +42,8 @@ from tests.conftest import PASSWORD, Outbox, fast_hashing
 
 NAMESPACE = "/_event"
 TIMEOUT = 10.0  # every wait in this module is bounded by this
-MANAGE = routes.MANAGE_MFA
-ADD_PHONE = routes.ADD_PHONE
+MANAGE = routes.paths.manage_mfa
+ADD_PHONE = routes.paths.add_phone
 NOT_FOUND = "That phone number was not found on your account."
 SIGNED_OUT = "You must be logged in to access this page"
 BACKUP_CODE = re.compile(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b")

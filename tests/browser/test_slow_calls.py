@@ -120,7 +120,7 @@ def test_adding_a_phone_finishes_while_the_gateway_is_slow(slow_app, service, ga
     token = accounts.sign_up(service, f"slow-{secrets.token_hex(4)}@example.com", PASSWORD).session_token
     page = Page(slow_app.url, f"{routes.SESSION_COOKIE}={token}")
     pages.append(page)
-    page.open(routes.ADD_PHONE)
+    page.open(routes.paths.add_phone)
     number = fresh_number()
     page.call("AddPhoneState", "set_number", value=number)
 
@@ -168,7 +168,7 @@ def test_the_reverification_code_arrives_and_finishes_the_action_while_the_gatew
     slow_app.make_sessions_stale(email)
     page = Page(slow_app.url, f"{routes.SESSION_COOKIE}={token}")
     pages.append(page)
-    page.open(routes.MANAGE_MFA)
+    page.open(routes.paths.manage_mfa)
 
     gateway.fail("slow")
     mark = page.call("ManageMfaState", "generate_backup_codes")

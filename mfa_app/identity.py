@@ -1,0 +1,49 @@
+"""Who is signed in: the protocol a host app implements so mfa_app's pages work on its users.
+
+mfa_app asks on every event of its pages (and whenever a host page asks `Mfa.access`), from the
+request: the cookies and headers of the page's websocket handshake (or of an HTTP request).
+The host answers with its user's id, a secret that names this sign-in and changes at each new
+sign-in (its session cookie's value, or its session id), and the user's email address (shown,
+and where mfa_app's security notices go). `check_password`, where the host has passwords, lets
+a user without MFA confirm a sensitive change (step-up re-verification) with theirs.
+
+`BuiltInAccounts` is mfa_app's own implementation (sign-up, sign-in, passwords and sessions of
+its own), the one the standalone app runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from mfa_app.accounts import HostUser
+
+__all__ = ["BuiltInAccounts", "HostUser", "Identity", "PasswordCheck", "Request"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What mfa_app knows of a request: its cookies and headers (names in lower case)."""
+
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Identity(Protocol):
+    def signed_in(self, request: Request) -> HostUser | None:
+        """The signed-in user of this request, or None. Called in a worker thread: it may read
+        the host's database."""
+        ...
+
+
+@runtime_checkable
+class PasswordCheck(Protocol):
+    def check_password(self, user_id: str, password: str) -> bool:
+        """Whether `password` is this user's (for step-up re-verification)."""
+        ...
+
+
+class BuiltInAccounts:
+    """mfa_app's own accounts: its sign-up, sign-in and password-reset pages, its passwords and
+    its session cookie. Mounted with it, mfa_app is a standalone app (see mfa_app/mfa_app.py)."""

@@ -1,0 +1,85 @@
+"""The second-factor challenge after a host app's sign-in: the host has checked the password
+and sent the person here (Mfa.after_password); until a code or a backup code passes, mfa_app's
+pages and the host's `Mfa.access` treat the sign-in as not signed in."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from mfa_app import accounts, routes
+from mfa_app.identity import BuiltInAccounts, Request
+from mfa_app.state import second_factor, service
+from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
+from mfa_app.state.service import context, run_hashing
+from mfa_app.state.session import SessionState, focus, service_token
+
+
+class ChallengeState(SecondFactorState, SessionState):
+    # Where to go once verified: a local path the host asked for (?next=), the manage page else.
+    next_path: str = ""
+
+    async def _pending(self) -> str:
+        return await asyncio.to_thread(service_token, self._request())
+
+    @rx.event(background=True)
+    async def load(self):
+        next_path = routes.local_path(self.router.url.query_parameters.get("next"), routes.paths.manage_mfa)
+        token = await self._pending()
+        status = await asyncio.to_thread(accounts.host_sign_in_status, context(), token)
+        if status == "verified":
+            yield rx.redirect(next_path)
+            return
+        phones: list[second_factor.SecondFactorPhone] = []
+        backup = False
+        if status == "needs_second_factor":
+            factors = (await asyncio.to_thread(accounts.host_challenge, context(), token)).supported_second_factors
+            phones, backup = phones_of(factors), any(f.strategy == "backup_code" for f in factors)
+        async with self:
+            self.next_path, self.phones, self.backup_code_available = next_path, phones, backup
+            self.method, self.sent_to, self.error, self.busy = "phone_code", "", "", False
+            self.signed_in, self.loaded = status == "needs_second_factor", True
+        if phones:
+            yield ChallengeState.send_code(phones[0].id)
+
+    @rx.event(background=True)
+    async def send_code(self, phone_id: str):
+        async def send():
+            token = await self._pending()
+            return await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
+
+        await second_factor.send_code(self, phone_id, send)
+
+    @rx.event(background=True)
+    async def verify(self, form_data: dict):
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error = True, ""
+            method, next_path = self.method, self.next_path
+        verified, error, signed_out = False, "", False
+        try:
+            token = await self._pending()
+            run = asyncio.to_thread if method == "phone_code" else run_hashing
+            await run(accounts.attempt_second_factor, context(), token, method, str(form_data.get("code", "")))
+            verified = True
+            await asyncio.to_thread(_tell_host, self._request())
+        except accounts.AccountError as exc:
+            error, signed_out = exc.message, exc.code == "signed_out"
+        finally:
+            async with self:
+                self.busy, self.error = verified, error
+                if signed_out:
+                    self.signed_in = False
+        yield rx.redirect(next_path) if verified else focus(CODE_ID)
+
+
+def _tell_host(request: Request) -> None:
+    """The host's callback (mount's on_second_factor), with the user who just passed."""
+    setup = service.current()
+    if setup.on_second_factor is None or isinstance(setup.identity, BuiltInAccounts):
+        return
+    who = setup.identity.signed_in(request)
+    if who is not None:
+        setup.on_second_factor(who)
