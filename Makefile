@@ -22,7 +22,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 
-.PHONY: install install-dev run lint test-deps test clean bench-deps bench
+.PHONY: install install-dev run example lint test-deps test clean bench-deps bench
 
 install: $(REQ_STAMP) $(BUN_STAMP)
 
@@ -48,6 +48,13 @@ $(BUN_STAMP):
 run: install
 	$(PY) -m mfa_app.store.migrate
 	$(VENV)/bin/reflex run $(RUN_ARGS)
+
+# The example host (examples/host_app): its own users, mfa_app mounted under /settings/security,
+# all its data under EXAMPLE_DATA_DIR. mfa_app is imported from this checkout.
+EXAMPLE_DATA_DIR ?= $(CURDIR)/.data/example
+example: install
+	cd examples/host_app && EXAMPLE_DATA_DIR=$(abspath $(EXAMPLE_DATA_DIR)) PYTHONPATH=$(CURDIR) \
+		$(CURDIR)/$(VENV)/bin/reflex run $(RUN_ARGS)
 
 $(AXE_STAMP):
 	npm ci --prefix $(BROWSER_NPM) --no-fund --no-audit

@@ -78,10 +78,9 @@ class Mfa:
         request = Request(cookies=connections.cookies(sid), headers=dict(state.router.headers.raw_headers))
         return await asyncio.to_thread(self.access_for, request)
 
-    async def require_second_factor(self, state: rx.State) -> rx.event.EventSpec | None:
+    def redirect_for(self, access: Access, state: rx.State) -> rx.event.EventSpec | None:
         """For a host page's on_load handler: a redirect to the sign-in or to the challenge
-        (coming back here after), or None when the visitor may see the page."""
-        access = await self.access(state)
+        (coming back to this page after), or None when the visitor may see the page."""
         if access.status == "signed_out":
             return rx.redirect(self.paths.sign_in)
         if access.status == "needs_second_factor":

@@ -96,10 +96,13 @@ def serve(
     log: Path,
     backend_only: bool = False,
     env: dict[str, str] | None = None,
+    ready_path: str = "/sign-in",
 ) -> Iterator[Server]:
     """Yields the server once its page and its backend answer; the app's own database migration
     runs in the workers, as in production. `backend_only`: no frontend build, for tests that
-    talk to the websocket only; `env` adds to (or overrides) the app's settings."""
+    talk to the websocket only; `env` adds to (or overrides) the app's settings; `ready_path`: a
+    page of the app that answers once the frontend is served. Without `redis_url`, Reflex's
+    state manager of its own (one worker only)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     secret_key = secrets.token_hex(32)
@@ -114,7 +117,7 @@ def serve(
         "MFA_ALLOW_OUTBOX_IN_PRODUCTION": "1",  # production mode refuses the outbox unless asked
         "MFA_SECRET_KEY": secret_key,  # the same for every worker
         **SMS_LIMITS,
-        "REFLEX_REDIS_URL": redis_url,
+        **({"REFLEX_REDIS_URL": redis_url} if redis_url else {}),
         "REFLEX_USE_GRANIAN": "true",
         "GRANIAN_WORKERS": str(workers),
         # One site for pages, websocket and the session-cookie routes (SameSite=Strict).
@@ -136,18 +139,18 @@ def serve(
             start_new_session=True,
         )  # fmt: skip
     try:
-        _wait_until_served(url, process, log, page=not backend_only)
+        _wait_until_served(url, process, log, page=None if backend_only else ready_path)
         yield Server(url, port, secret_key, process)
     finally:
         stop_group(process, signal.SIGTERM, signal.SIGKILL, grace=20.0)  # Granian stops its workers
 
 
-def _wait_until_served(url: str, process: subprocess.Popen, log: Path, *, page: bool) -> None:
+def _wait_until_served(url: str, process: subprocess.Popen, log: Path, *, page: str | None) -> None:
     deadline = time.monotonic() + BUILD_AND_START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"reflex run --env prod exited with {process.returncode}:\n{_tail(log)}")
-        if _answers(f"{url}/ping") and (not page or _answers(f"{url}/sign-in")):
+        if _answers(f"{url}/ping") and (page is None or _answers(f"{url}{page}")):
             return
         time.sleep(0.5)
     raise RuntimeError(
