@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import reflex as rx
 from reflex.app import default_backend_exception_handler
+from reflex.event import EventSpec
 from reflex.utils.prerequisites import get_states_dir
 from sqlalchemy.engine import Engine
 
@@ -78,7 +79,7 @@ class Mfa:
         request = Request(cookies=connections.cookies(sid), headers=dict(state.router.headers.raw_headers))
         return await asyncio.to_thread(self.access_for, request)
 
-    def redirect_for(self, access: Access, state: rx.State) -> rx.event.EventSpec | None:
+    def redirect_for(self, access: Access, state: rx.State) -> EventSpec | None:
         """For a host page's on_load handler: a redirect to the sign-in or to the challenge
         (coming back to this page after), or None when the visitor may see the page."""
         if access.status == "signed_out":

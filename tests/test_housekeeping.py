@@ -5,9 +5,8 @@ stay. And the backend's periodic task that runs it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import asyncio
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa

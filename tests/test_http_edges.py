@@ -64,7 +64,10 @@ def client(ctx: AccountContext, deployed, monkeypatch) -> TestClient:
 
 def trade(client: TestClient, nonce: str, headers: dict[str, str]):
     return client.post(
-        routes.AUTH_SESSION, data={"nonce": nonce, "next": routes.paths.manage_mfa}, headers=headers, follow_redirects=False
+        routes.AUTH_SESSION,
+        data={"nonce": nonce, "next": routes.paths.manage_mfa},
+        headers=headers,
+        follow_redirects=False,
     )
 
 

@@ -280,7 +280,7 @@ def test_a_database_of_the_old_history_ends_up_named_as_a_new_one(empty_database
         old_tables = {"users", "sessions", "phone_numbers", "verifications", "backup_codes", "security_events"}
         assert not names & old_tables
         # SQLite keeps a constraint's name inside its table's definition (see legacy.py).
-        assert not [n for n in names if not ("mfa" in n or n == "uq_phone_per_user" and fresh is not None)]
+        assert not [n for n in names if not ("mfa" in n or (n == "uq_phone_per_user" and fresh is not None))]
         if fresh is not None:
             upgrade(fresh)
             assert names - {"uq_phone_per_user"} == _schema_names(fresh) - {"uq_mfa_phone_per_user"}

@@ -23,8 +23,8 @@ from mfa_app.accounts.access import has_mfa
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
 from mfa_app.accounts.errors import AccountError, signed_out
-from mfa_app.accounts.users import normalise_email, second_factors
 from mfa_app.accounts.models import SignInAttempt
+from mfa_app.accounts.users import normalise_email, second_factors
 from mfa_app.store.tables import SessionRow, UserRow
 
 Status = Literal["signed_out", "needs_second_factor", "verified"]
@@ -120,7 +120,9 @@ def _keep_user(ctx: AccountContext, db: Session, who: HostUser) -> None:
     db.flush()
 
 
-def _replace(ctx: AccountContext, db: Session, who: HostUser, old: SessionRow | None, *, verified_now: bool) -> SessionRow:
+def _replace(
+    ctx: AccountContext, db: Session, who: HostUser, old: SessionRow | None, *, verified_now: bool
+) -> SessionRow:
     """A new session row for the host's sign-in, waiting for the second factor when the user has
     MFA on. The old row, if any, ends (revoked, its key no longer leading to it) and stays for
     the codes that reference it, until housekeeping purges both."""

@@ -8,8 +8,8 @@ import dataclasses
 import reflex as rx
 
 from mfa_app.dev_only import is_local_client
-from mfa_app.state.service import current
 from mfa_app.sms.outbox import OutboxSender
+from mfa_app.state.service import current
 
 
 @dataclasses.dataclass

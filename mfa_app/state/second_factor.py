@@ -23,7 +23,11 @@ class SecondFactorPhone:
 
 def phones_of(factors: list[SecondFactor]) -> list[SecondFactorPhone]:
     """The MFA phones among a sign-in's second factors, in the service's order (default first)."""
-    return [SecondFactorPhone(f.phone_number_id or "", f.safe_identifier or "") for f in factors if f.strategy == "phone_code"]
+    return [
+        SecondFactorPhone(f.phone_number_id or "", f.safe_identifier or "")
+        for f in factors
+        if f.strategy == "phone_code"
+    ]
 
 
 class SecondFactorState(rx.State, mixin=True):

@@ -86,7 +86,9 @@ def test_a_nonce_signs_in_only_the_browser_that_signed_in(page: Page, app: App, 
     victim.goto(f"{trade}?nonce={nonce}&next={routes.paths.manage_mfa}")
     expect(victim.get_by_text(NOT_FROM_THE_APP)).to_be_visible()
     for origin in (OTHER_SITE, SAME_SITE_OTHER_PORT):
-        victim.goto(serve_attacker_page(victim, origin, auto_post(trade, {"nonce": nonce, "next": routes.paths.manage_mfa})))
+        victim.goto(
+            serve_attacker_page(victim, origin, auto_post(trade, {"nonce": nonce, "next": routes.paths.manage_mfa}))
+        )
         expect(victim.get_by_text(NOT_FROM_THE_APP)).to_be_visible()
     assert not has_session_cookie(victim)
 

@@ -98,7 +98,9 @@ host_routes = Starlette(
 # The backend's origin, known in the browser (the development frontend is on another port).
 BACKEND = Var(
     _js_expr="getBackendURL(env.UPLOAD).origin",
-    _var_data=VarData(imports={"$/utils/state": "getBackendURL", "$/env.json": rx.ImportVar(tag="env", is_default=True)}),
+    _var_data=VarData(
+        imports={"$/utils/state": "getBackendURL", "$/env.json": rx.ImportVar(tag="env", is_default=True)}
+    ),
 ).to(str)
 
 

@@ -79,7 +79,9 @@ class Users:
     def start_session(self, user: User) -> str:
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as db:
-            db.execute(sessions.insert().values(token_sha256=_digest(token), user_id=user.id, created_at=datetime.now(UTC)))
+            db.execute(
+                sessions.insert().values(token_sha256=_digest(token), user_id=user.id, created_at=datetime.now(UTC))
+            )
         return token
 
     def by_session(self, token: str) -> User | None:
