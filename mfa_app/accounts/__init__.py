@@ -7,6 +7,7 @@ from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.factory import build_context
+from mfa_app.accounts.manage_page import manage_page
 from mfa_app.accounts.phones import (
     attempt_verification,
     create_phone,
@@ -47,6 +48,7 @@ __all__ = [
     "list_phones",
     "list_sessions",
     "make_default_second_factor",
+    "manage_page",
     "prepare_reverification",
     "prepare_second_factor",
     "prepare_verification",
