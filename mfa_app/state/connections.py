@@ -15,7 +15,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from reflex.app import EventNamespace
 
-_cookies: dict[str, str] = {}  # socket id -> the handshake's Cookie header
+_cookies: dict[str, dict[str, str]] = {}  # socket id -> the handshake's cookies, parsed once
 _pending: dict[str, str] = {}  # socket id -> the token of a sign-in waiting for its second factor
 
 
@@ -27,7 +27,7 @@ def install() -> None:
 
     def build_static_router_data(self, sid: str, environ: dict) -> dict:
         router_data = build(self, sid, environ)
-        _cookies[sid] = router_data["headers"].pop("cookie", "")
+        keep_cookie(sid, router_data["headers"].pop("cookie", ""))
         return router_data
 
     def on_disconnect(self, sid: str):
@@ -41,18 +41,18 @@ def install() -> None:
 
 def cookie(sid: str, name: str) -> str:
     """The value of one cookie of the socket's handshake; "" when it has none."""
-    jar = SimpleCookie()
-    try:
-        jar.load(_cookies.get(sid, ""))
-    except CookieError:
-        return ""
-    morsel = jar.get(name)
-    return morsel.value if morsel else ""
+    return _cookies.get(sid, {}).get(name, "")
 
 
 def keep_cookie(sid: str, header: str) -> None:
-    """For tests that build a state by hand: what a handshake with this Cookie header keeps."""
-    _cookies[sid] = header
+    """What a handshake with this Cookie header keeps (tests that build a state by hand call
+    it too): its cookies, parsed once for every event of the socket."""
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        jar = SimpleCookie()
+    _cookies[sid] = {name: morsel.value for name, morsel in jar.items()}
 
 
 def pending_sign_in(sid: str) -> str:
