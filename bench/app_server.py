@@ -143,6 +143,10 @@ class AppServer:
             return []
         return [c.pid for c in children] or [top.pid]
 
+    def all_pids(self) -> list[int]:
+        """The reflex CLI and every process under it: all of the app's processes, for its CPU."""
+        return list(dict.fromkeys([self.proc.pid, *self.worker_pids()]))
+
     def rss_bytes(self) -> int:
         total = 0
         for pid in self.worker_pids():
@@ -200,6 +204,38 @@ class BenchService:
         from mfa_app import accounts
 
         return accounts.sign_up(self.ctx, email, PASSWORD).session_token
+
+    def sign_up_with_mfa(self, email: str, e164: str) -> str:
+        """A user whose MFA phone is verified and reserved already (as if set up earlier), for
+        the sign-in flow: their sign-in asks for an SMS code."""
+        from mfa_app.accounts.crypto import new_id
+        from mfa_app.store.tables import PhoneRow
+
+        session = self.sign_up(email)
+        user_id = self._user_id(session)
+
+        def work(db) -> None:
+            now = self.ctx.now()
+            db.add(
+                PhoneRow(
+                    id=new_id("idn"),
+                    user_id=user_id,
+                    phone_number=e164,
+                    created_at=now,
+                    verified_at=now,
+                    reserved_for_second_factor=True,
+                    default_second_factor=True,
+                )
+            )
+
+        self.ctx.write(work)
+        return session
+
+    def _user_id(self, token: str) -> str:
+        from mfa_app.accounts.sessions import find
+
+        with self.ctx.read() as db:
+            return find(self.ctx, db, token).user_id
 
     def make_stale(self, token: str) -> None:
         """Move the session's last verification 11 minutes back: the next sensitive change

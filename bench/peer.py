@@ -2,9 +2,11 @@
 fake SMS gateway, in a minimal Django project this script writes into a temp folder (settings,
 urls, wsgi; nothing vendored), SQLite, under gunicorn with 2 workers on loopback.
 
-Its equivalent of our flow over HTTP, one client (cookie jar) per flow:
+Its equivalent of our manage flow over HTTP, one client (cookie jar) per flow:
 log in (password, then the SMS token that the default phone receives), open the profile page,
 add a backup phone and verify it with the token the fake gateway logs, generate backup tokens.
+Its sign-in flow is that flow's first part: the login page, the password, the SMS token, landing
+on the profile page. In an open-loop phase it pauses like a person where ours does.
 
 Fairness: both sides use SQLite in WAL mode with synchronous=NORMAL and IMMEDIATE write
 transactions, and the same argon2id parameters for the password (argon2-cffi's defaults, which
@@ -24,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from bench.codes import CodeLog
-from bench.load import FlowError, Recorder, run_sessions
+from bench.load import CLICK, PASSWORD, PHONE, SMS, FlowError, Recorder, ThinkTime, pause, run_open_loop, run_sessions
 from bench.procs import Proc, http_status, wait_until
 from throwaway_servers import free_port
 
@@ -42,6 +44,8 @@ KINDS: dict[str, str] = {
     "backup.get": "GET the backup-tokens page",
     "backup.generate": "POST: 10 new backup tokens, redirect to the list",
 }
+SIGN_IN_KINDS = {k: KINDS[k] for k in ("login.get", "login.password", "login.token")}
+HASHING_KINDS = {"login.password"}
 
 SETTINGS = '''
 from pathlib import Path
@@ -221,6 +225,10 @@ class PeerServer:
         except psutil.NoSuchProcess:
             return []
 
+    def all_pids(self) -> list[int]:
+        """gunicorn's master and its workers: every process of the peer, for its CPU."""
+        return [self.proc.pid, *self.worker_pids()] if self.proc is not None else []
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.stop()
@@ -245,10 +253,16 @@ def _csrf(response: httpx.Response) -> str:
     return found.group(1)
 
 
-async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) -> None:
+async def peer_flow(
+    base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder, think: ThinkTime | None = None, sign_in_only=False
+) -> None:
     async with httpx.AsyncClient(base_url=base_url, follow_redirects=True, timeout=REQUEST_TIMEOUT_S) as client:
 
-        async def timed(kind: str, method: str, path: str, data: dict | None = None) -> httpx.Response:
+        async def timed(
+            kind: str, method: str, path: str, data: dict | None = None, before: str = ""
+        ) -> httpx.Response:
+            if before:
+                await pause(think, before)
             start = time.perf_counter()
             response = await client.request(method, path, data=data)
             rec.add(kind, (time.perf_counter() - start) * 1000)
@@ -256,7 +270,7 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
                 raise FlowError(f"peer {kind}: HTTP {response.status_code}")
             return response
 
-        page = await timed("login.get", "GET", "/account/login/")
+        page = await timed("login.get", "GET", "/account/login/", before=CLICK)
         page = await timed(
             "login.password",
             "POST",
@@ -267,6 +281,7 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
                 "auth-username": user.username,
                 "auth-password": PEER_PASSWORD,
             },
+            before=PASSWORD,
         )
         token = await sms.code(user.default_phone, 1)
         page = await timed(
@@ -274,11 +289,14 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
             "POST",
             "/account/login/",
             {"csrfmiddlewaretoken": _csrf(page), "login_view-current_step": "token", "token-otp_token": token},
+            before=SMS,
         )
         if page.url.path != "/account/two_factor/":
             raise FlowError(f"peer login: ended on {page.url.path}")
-        await timed("profile", "GET", "/account/two_factor/")
-        page = await timed("phone.get", "GET", "/account/two_factor/phone/register/")
+        if sign_in_only:
+            return
+        await timed("profile", "GET", "/account/two_factor/", before=CLICK)
+        page = await timed("phone.get", "GET", "/account/two_factor/phone/register/", before=CLICK)
         page = await timed(
             "phone.setup",
             "POST",
@@ -289,6 +307,7 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
                 "setup-number": user.backup_phone,
                 "setup-method": "sms",
             },
+            before=PHONE,
         )
         token = await sms.code(user.backup_phone, 1)
         page = await timed(
@@ -300,12 +319,17 @@ async def peer_flow(base_url: str, user: PeerUser, sms: CodeLog, rec: Recorder) 
                 "phone_setup_view-current_step": "validation",
                 "validation-token": token,
             },
+            before=SMS,
         )
         if "/account/two_factor/phone/unregister/" not in page.text:
             raise FlowError("peer phone.validate: the backup phone is not on the profile page")
-        page = await timed("backup.get", "GET", "/account/two_factor/backup/tokens/")
+        page = await timed("backup.get", "GET", "/account/two_factor/backup/tokens/", before=CLICK)
         page = await timed(
-            "backup.generate", "POST", "/account/two_factor/backup/tokens/", {"csrfmiddlewaretoken": _csrf(page)}
+            "backup.generate",
+            "POST",
+            "/account/two_factor/backup/tokens/",
+            {"csrfmiddlewaretoken": _csrf(page)},
+            before=CLICK,
         )
         tokens = _TOKENS.findall(page.text)
         if len(tokens) != 10:
@@ -319,3 +343,22 @@ async def run_peer_load(
         await peer_flow(base_url, user, sms, rec)
 
     return await run_sessions(users, sessions, flow, deadline_s, prefix="peer ")
+
+
+async def peer_open_loop(
+    base_url: str,
+    users: list[PeerUser],
+    starts: list[float],
+    sms: CodeLog,
+    drain_s: float,
+    think_scale: float,
+    seed: int,
+    sign_in_only: bool,
+) -> tuple[Recorder, float]:
+    """One rate step of the open-loop phase: the sign-in or the whole flow, with think time."""
+
+    async def flow(user: PeerUser, rec: Recorder) -> None:
+        think = ThinkTime(think_scale, f"{seed}:{user.username}")
+        await peer_flow(base_url, user, sms, rec, think, sign_in_only)
+
+    return await run_open_loop(users, starts, flow, drain_s, prefix="peer ")

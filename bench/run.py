@@ -1,4 +1,4 @@
-"""`make bench` / `make bench QUICK=1`: every measurement of issue 5, in one run, then
+"""`make bench` / `make bench QUICK=1`: every measurement of issues 5 and 15, in one run, then
 bench/results/latest.json, report.md and chart.png.
 
     .venv/bin/python -m bench.run [--quick] [--no-scaleout] [--no-peer] [--no-startup] [--no-profile]
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -27,14 +29,16 @@ from pathlib import Path
 import psutil
 
 import throwaway_servers
-from bench import codes, pageweight, procs, report, sessions, startup, write_contention
+from bench import backup_check, capacity, codes, pageweight, procs, report, sessions, startup, write_contention
 from bench import peer as peer_module
 from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
-from bench.load import Recorder
+from bench.capacity import Plan
+from bench.load import THINK_S, Recorder, arrivals
+from bench.peer import HASHING_KINDS as PEER_HASHING_KINDS
 from bench.peer import KINDS as PEER_KINDS
-from bench.peer import PeerServer, PeerUser, run_peer_load
+from bench.peer import PeerServer, PeerUser, peer_open_loop, run_peer_load
 from bench.profile import Profiler
-from bench.sessions import KINDS, THINK_S, User, idle_sessions, phone_number, run_load
+from bench.sessions import HASHING_KINDS, KINDS, MARKS, SignInUser, User, idle_sessions, phone_number, run_load
 
 ROUTES = ["/account/manage-mfa", "/account/add-phone", "/sign-in", "/sign-up", "/"]
 FULL = {
@@ -43,21 +47,28 @@ FULL = {
     "deadline_s": 900,
     "call_timeout_s": 300,
     "scaleout_counts": [1, 50, 200],
-    "paced_sessions": 200,
+    # The open-loop capacity phases replace the paced one (`--paced-sessions 200` runs it).
+    "paced_sessions": 0,
     "think_scale": 1.0,
     "write_contention": True,
+    "capacity": Plan(first_rate=0.5, max_rate=32, step_s=15, min_flows=10, think_scale=0.2, drain_s=30, budget_s=240),
+    "scaleout_capacity": True,
 }
-# QUICK takes about 2 minutes without a paced phase: it runs one only when --paced-sessions asks.
+# QUICK takes under 3 minutes: fewer sessions, short capacity steps, one scale-out count.
 QUICK = {
-    "counts": [1, 10, 50],
-    "flows": {1: 2, 10: 10, 50: 50},
+    "counts": [1, 10],
+    "flows": {1: 2, 10: 10},
     "deadline_s": 150,
     "call_timeout_s": 90,
     "scaleout_counts": [10],
     "paced_sessions": 0,
     "think_scale": 0.1,
     "write_contention": False,
+    "capacity": Plan(first_rate=0.5, max_rate=8, step_s=5, min_flows=4, think_scale=0.05, drain_s=15, budget_s=20),
+    "scaleout_capacity": False,
 }
+MIXES = ("sign_in", "manage")
+CAPACITY_SEED = 15
 TARGET_SESSIONS = 200
 SCALEOUT_WORKERS = 3
 PACED_SEED = 5
@@ -86,6 +97,7 @@ class Phase:
         total = sum(m1) - sum(self.machine0)
         return {
             "wall_s": round(wall, 2),
+            "server_cpu_s": round(server, 3),
             "server_cpu_percent": round(100 * server / wall, 1) if wall else None,
             "client_cpu_percent": round(100 * client / wall, 1) if wall else None,
             "machine_busy_percent": round(100 * busy / total, 1) if total else None,
@@ -163,10 +175,12 @@ def run_ours(
     memory_sessions: int = 0,
     profile_out: Path | None = None,
     paced: tuple[int, float] | None = None,
+    capacity_plan: Plan | None = None,
 ) -> dict:
     """Start the app, then for each session count: create the users, run the flows back to back.
     With `paced` (sessions, think scale), last a paced phase: that many sessions, one flow each,
-    with a person's think time between events."""
+    with a person's think time between events. With `capacity_plan`, the open-loop capacity
+    search of each mix."""
     service = BenchService(config)
     server = AppServer(config, logs, build=build, name=name)
     out: dict = {"session_counts": counts, "phases": {}, "latencies": {}}
@@ -191,6 +205,9 @@ def run_ours(
                 out["profile"] = {**profiler.stop(), "phase": f"{name}, {count} sessions"}
             out["latencies"][str(count)] = rec.latencies
             log(f"{name}: {count} sessions: {_one_line(out['phases'][str(count)])}")
+        if capacity_plan is not None:
+            out["capacity"] = capacity_ours(server, config, service, name, serial, capacity_plan)
+            serial += sum(s["arrived"] for c in out["capacity"].values() for s in c["steps"])
         if paced:
             count, scale = paced
             users = _users(service, name, serial, count)
@@ -209,6 +226,75 @@ def run_ours(
         server.stop()
         service.close()
     return out
+
+
+def capacity_ours(
+    server: AppServer, config: AppConfig, service: BenchService, name: str, first_serial: int, plan: Plan
+) -> dict:
+    """The capacity search of each mix, on the running app: new users for each step (for the
+    sign-in mix with their MFA phone set up already), phone numbers from `first_serial` on."""
+    outbox = codes.outbox(config.outbox)
+    serial = itertools.count(first_serial)
+
+    def flows(mix: str, count: int) -> list:
+        out: list = []
+        for i in itertools.islice(serial, count):
+            national, e164 = phone_number(i)
+            email = f"{name}-{mix}-{i}-{os.urandom(3).hex()}@example.com"
+            if mix == "sign_in":
+                service.sign_up_with_mfa(email, e164)
+                out.append(SignInUser(email, e164))
+            else:
+                out.append(User(service.sign_up(email), national, e164))
+        return out
+
+    def step(mix: str, rate: float) -> dict:
+        starts = arrivals(rate, plan.step_duration(rate), CAPACITY_SEED)
+        batch = flows(mix, len(starts))
+        phase = Phase(server.all_pids())
+        rec, _ = asyncio.run(
+            sessions.open_loop(
+                server.url, batch, starts, outbox, service.make_stale, plan.drain_s, plan.think_scale, CAPACITY_SEED
+            )
+        )
+        return _step_result(rec, len(starts), phase.end(), HASHING_KINDS, set(MARKS))
+
+    return {mix: capacity.search(lambda rate, m=mix: step(m, rate), plan, log, f"{name} {mix}") for mix in MIXES}
+
+
+def capacity_peer(peer: PeerServer, first_serial: int, plan: Plan) -> dict:
+    """The capacity search of each mix on the running peer: its sign-in, or its whole flow."""
+    sms = codes.fake_gateway(peer.sms_log)
+    serial = itertools.count(first_serial)
+
+    def step(mix: str, rate: float) -> dict:
+        starts = arrivals(rate, plan.step_duration(rate), CAPACITY_SEED)
+        users = [
+            PeerUser(f"peer{i}@example.com", phone_number(i, "628")[1], phone_number(i, "415")[1])
+            for i in itertools.islice(serial, len(starts))
+        ]
+        peer.create_users(users)
+        phase = Phase(peer.all_pids())
+        rec, _ = asyncio.run(
+            peer_open_loop(
+                peer.url, users, starts, sms, plan.drain_s, plan.think_scale, CAPACITY_SEED, mix == "sign_in"
+            )
+        )
+        return _step_result(rec, len(starts), phase.end(), PEER_HASHING_KINDS, set())
+
+    return {mix: capacity.search(lambda rate, m=mix: step(m, rate), plan, log, f"peer {mix}") for mix in MIXES}
+
+
+def _step_result(rec: Recorder, arrived: int, stats: dict, hashing_kinds: set[str], parts: set[str]) -> dict:
+    return {
+        **capacity.service_level(rec, hashing_kinds, arrived, parts),
+        "server_cpu_s": stats["server_cpu_s"],
+        "server_cpu_percent": stats["server_cpu_percent"],
+        "server_cpu_ms_per_flow": _per_flow(stats, rec.flows_done),
+        "machine_busy_percent": stats["machine_busy_percent"],
+        "load_avg": stats["load_avg"],
+        "wall_s": stats["wall_s"],
+    }
 
 
 def _users(service: BenchService, name: str, first: int, count: int) -> list[User]:
@@ -263,8 +349,10 @@ def _phase_result(rec: Recorder, wall: float, stats: dict) -> dict:
     }
 
 
-def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], deadline_s: float) -> dict:
-    peer = PeerServer(base, logs, ROOT / ".venv/bin/python")
+def run_peer(
+    base: Path, logs: Path, counts: list[int], flows: dict[int, int], deadline_s: float, capacity_plan: Plan
+) -> dict:
+    peer = PeerServer(base, logs, Path(sys.executable))
     total = sum(flows[c] for c in counts)
     users = [
         PeerUser(f"peer{i}@example.com", phone_number(i, "628")[1], phone_number(i, "415")[1]) for i in range(total)
@@ -285,6 +373,7 @@ def run_peer(base: Path, logs: Path, counts: list[int], flows: dict[int, int], d
             out["latencies"][str(count)] = rec.latencies
             out["phases"][str(count)] = _phase_result(rec, wall, phase.end())
             log(f"peer: {count} sessions: {_one_line(out['phases'][str(count)])}")
+        out["capacity"] = capacity_peer(peer, total, capacity_plan)
     finally:
         peer.stop()
     return out
@@ -308,7 +397,14 @@ def run_scaleout(tmp: Path, logs: Path, plan: dict) -> dict:
             contention = write_contention.measure(pg_url, [40, 8, 2, 1])
         config = AppConfig(tmp / "scaleout", database_url=pg_url, redis_url=redis_url, workers=SCALEOUT_WORKERS)
         out = run_ours(
-            "scaleout", config, logs, plan["scaleout_counts"], plan["flows"], plan["deadline_s"], build=False
+            "scaleout",
+            config,
+            logs,
+            plan["scaleout_counts"],
+            plan["flows"],
+            plan["deadline_s"],
+            build=False,
+            capacity_plan=plan["capacity"] if plan["scaleout_capacity"] else None,
         )
     out.update(
         status="ran",
@@ -453,7 +549,9 @@ def limits(results: dict) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer sessions and flows, under 2 minutes")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer sessions and flows, shorter capacity steps: under 3 minutes"
+    )
     parser.add_argument("--no-scaleout", action="store_true", help="skip the PostgreSQL + Redis + workers run")
     parser.add_argument("--no-peer", action="store_true", help="skip django-two-factor-auth")
     parser.add_argument("--no-startup", action="store_true", help="skip the cold/warm start")
@@ -504,6 +602,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log("hashing, measured apart")
         results["hashing_ms"] = hashing_bench()
+        results["backup_code_check"] = backup_check.measure(tmp / "backup-check")
+        log(f"backup-code attempts: argon2id verifications {results['backup_code_check']['per_attempt']}")
 
         build = not (args.quick and build_is_fresh())
         log(f"single worker, SQLite: {'production build and ' if build else ''}start")
@@ -518,6 +618,7 @@ def main(argv: list[str] | None = None) -> int:
             memory_sessions=max(plan["counts"]),
             profile_out=None if args.no_profile else tmp / "profile.txt",
             paced=(paced_sessions, think_scale) if paced_sessions > 0 and think_scale > 0 else None,
+            capacity_plan=plan["capacity"],
         )
         sqlite["built"] = build
         results["paced"] = sqlite.pop("paced", None) or {
@@ -531,7 +632,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_peer:
             log("peer: django-two-factor-auth under gunicorn")
             try:
-                results["peer"] = run_peer(tmp / "peer", logs, plan["counts"], plan["flows"], plan["deadline_s"])
+                results["peer"] = run_peer(
+                    tmp / "peer", logs, plan["counts"], plan["flows"], plan["deadline_s"], plan["capacity"]
+                )
             except Exception as exc:  # the report says what failed
                 failed.append(f"peer: {type(exc).__name__}: {exc}")
                 log(failed[-1])
@@ -574,8 +677,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _paced_skipped(args: argparse.Namespace, sessions: int, think_scale: float) -> str:
-    if args.quick and args.paced_sessions is None:
-        return "QUICK mode takes about 2 minutes without it; `--paced-sessions N` adds one"
+    if args.paced_sessions is None:
+        return "the open-loop capacity phases replace it; `--paced-sessions N` adds one"
     return f"asked for {sessions} sessions at think scale {think_scale:g}"
 
 
@@ -638,8 +741,10 @@ def compose(results: dict, plan: dict, failed: list[str]) -> None:
         "messages": messages[:30],
         "bench_failures": failed,
     }
+    results["capacity_plan"] = dataclasses.asdict(plan["capacity"])
+    compose_capacity(results)
     results["targets"] = report.targets(results)
-    results["limits"] = limits(results)
+    results["limits"] = limits(results) + capacity_limits(results)
     results["method"] = [
         "Sessions: python-socketio AsyncClient in one process (the bench), against `reflex run --env prod` in "
         "another; each flow is a new tab (websocket with a fresh ?token= and the user's HttpOnly session cookie) "
@@ -661,11 +766,111 @@ def compose(results: dict, plan: dict, failed: list[str]) -> None:
         "SQLite (WAL, synchronous=NORMAL, IMMEDIATE transactions, like ours), gunicorn with 2 sync workers, "
         "password hasher argon2id with the app's parameters; its users get one precomputed hash, as ours do. "
         "httpx clients, one cookie jar per flow, redirects followed and counted in the request's time.",
+        "Capacity (open loop): at each rate, flows start as a seeded Poisson process (exponential gaps, seed "
+        f"{CAPACITY_SEED}) for a fixed time, each a new user with think time between events; the step waits for its "
+        "flows to end; the rates double until the service level breaks, then one step between. CPU per flow: "
+        "psutil's user + system time of every process of the server (the reflex CLI and its workers; gunicorn's "
+        "master and workers) over a step, per completed flow. The sign-in mix's users have their MFA phone set up "
+        "in the database beforehand; the session hand-off is the page's form POST (with the Sec-Fetch-Site a "
+        "browser sends on the backend's own origin).",
         "Backend memory: RSS of the app's worker process(es) (psutil) with N connected, hydrated, idle sessions "
         "minus with none, divided by N.",
         "The app runs under granian (REFLEX_USE_GRANIAN=true): the bench's gunicorn in the same .venv would "
         "otherwise switch Reflex to gunicorn+uvicorn, which the app's own requirements never install.",
     ]
+
+
+def compose_capacity(results: dict) -> None:
+    """The capacity figures beside the peer's, the CPU per manage flow without hashing, and the
+    most argon2id verifications one backup-code attempt makes."""
+    ours = results["sqlite"].get("capacity", {})
+    peer = results.get("peer", {}).get("capacity", {})
+    results["capacity_flows_per_s"] = {
+        mix: {
+            "mfa_app": ours[mix]["capacity_flows_per_s"] if mix in ours else None,
+            "peer": peer[mix]["capacity_flows_per_s"] if mix in peer else None,
+        }
+        for mix in MIXES
+    }
+    h = results["hashing_ms"]
+    hashing = {
+        # one password check (re-verification) and ten backup-code hashes (generating a set)
+        "mfa_app": h["password verify"]["cpu_ms"] + h["generate: 10 backup-code hashes"]["cpu_ms"],
+        "peer": h["password verify"]["cpu_ms"],  # its login; its backup tokens are not hashed
+    }
+    results["cpu_ms_per_flow_without_hashing"] = {
+        "mfa_app": _cpu_without_hashing(ours.get("manage"), hashing["mfa_app"]),
+        "peer": _cpu_without_hashing(peer.get("manage"), hashing["peer"]),
+    }
+    results["hashing_cpu_ms_per_manage_flow"] = hashing
+    results["backup_code_check_hashes"] = results["backup_code_check"]["most"]
+    results["service_level"] = {"light_p99_ms": capacity.LIGHT_P99_MS, "hashing_p99_ms": capacity.HASHING_P99_MS}
+
+
+def _cpu_without_hashing(search: dict | None, hashing_ms: float) -> float | None:
+    """CPU of all the server's processes per completed flow, over the search's steps without
+    errors, minus the argon2id CPU a flow spends (measured apart)."""
+    steps = [s for s in (search or {}).get("steps", []) if not s["errors"] and s["flows"]]
+    flows = sum(s["flows"] for s in steps)
+    if not flows:
+        return None
+    return round(sum(s["server_cpu_s"] for s in steps) * 1000 / flows - hashing_ms, 1)
+
+
+def capacity_limits(results: dict) -> list[str]:
+    notes = []
+    runs = {"mfa_app": results["sqlite"], "peer": results.get("peer", {})}
+    for mix in MIXES:
+        for who, run in runs.items():
+            search = run.get("capacity", {}).get(mix)
+            if not search:
+                continue
+            held, brk = search["capacity_flows_per_s"], search["first_break"]
+            if brk is None:
+                notes.append(f"Capacity, {mix} mix, {who}: {held:g} flows/s held; the search ended: {search['ended']}.")
+                continue
+            notes.append(
+                f"Capacity, {mix} mix, {who}: {held:g} flows/s held the service level; at {brk['rate']:g} flows/s "
+                f"it broke ({brk['broke']}), the server at {brk['server_cpu_percent']:.0f}% CPU (100% = one core), "
+                f"the machine {brk['machine_busy_percent']:.0f}% busy: {_why(brk, who)}"
+            )
+    cpu = results["cpu_ms_per_flow_without_hashing"]
+    hashing = results["hashing_cpu_ms_per_manage_flow"]
+    if cpu["mfa_app"] is not None:
+        notes.append(
+            f"CPU per manage flow without hashing: mfa_app {cpu['mfa_app']:,.0f} ms, peer "
+            f"{_or_dash(cpu['peer'])} ms: CPU of all the server's processes over the capacity search's manage steps "
+            f"without errors, per completed flow, minus the argon2id CPU measured apart (mfa_app "
+            f"{hashing['mfa_app']:,.0f} ms: one password check and ten backup-code hashes; peer "
+            f"{hashing['peer']:,.0f} ms: one password check). The rest is Reflex's event processing, state "
+            "(de)serialisation and socket.io for our 12 events, Django's request handling and template rendering for "
+            "the peer's 9 requests, and the database on both sides; the profile says where ours goes."
+        )
+    check = results["backup_code_check"]
+    notes.append(
+        f"Backup-code check: at most {check['most']} argon2id verification(s) per attempt, counted through the "
+        "service's hashing: " + ", ".join(f"{k} {v}" for k, v in check["per_attempt"].items()) + ". Each code is "
+        "stored with a lookup part (an HMAC of its first 2 symbols), so an attempt finds its one candidate; one "
+        "matching no code still checks one hash (so every attempt costs the same)."
+    )
+    return notes
+
+
+def _why(step: dict, who: str) -> str:
+    """What the broken criterion says about the limit."""
+    if step["errors"]:
+        return "flows failed (see the errors)."
+    if "argon2id" in step["broke"]:
+        if who == "peer":
+            return "password checks queued for the 2 sync workers, each one request at a time."
+        return "argon2id calls queued for the hashing pool (one thread per core, below the event loop's priority)."
+    if who == "peer":
+        return "requests queued for the 2 sync workers, each one request at a time."
+    return "light events queued on the worker's one event loop, where Reflex processes every event."
+
+
+def _or_dash(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
 
 
 def write(results: dict, out: Path) -> None:

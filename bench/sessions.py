@@ -10,8 +10,12 @@ further handlers on the server (the re-verification dialog, the retried action).
 kind has a completion predicate over the deltas received since it was sent, and its latency is
 from the emit to the delta that satisfies it: the moment the page shows the outcome.
 
-In a paced phase a session also pauses before each event like a person reading, typing or
-clicking (ThinkTime); the pause ends before the emit, so it is never inside a latency.
+In a paced or open-loop phase a session also pauses before each event like a person reading,
+typing or clicking (load.ThinkTime); the pause ends before the emit, so it is never inside a
+latency.
+
+Two flows: the manage flow (run_flow: add a phone, use it for MFA, generate backup codes) and
+the sign-in flow (run_sign_in: password, SMS code, the session hand-off, the manage page).
 """
 
 from __future__ import annotations
@@ -19,26 +23,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
+import re
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 import socketio
 
 from bench.codes import CodeLog
-from bench.load import FlowError, Recorder, run_sessions
+from bench.load import (
+    CLICK,
+    CODES,
+    PASSWORD,
+    PHONE,
+    SMS,
+    FlowError,
+    Recorder,
+    ThinkTime,
+    run_open_loop,
+    run_sessions,
+)
 
 ROOT = "reflex___state____state"
 SESS = ROOT + ".mfa_app___state___session____session_state"
 MAN = SESS + ".mfa_app___state___manage_mfa____manage_mfa_state"
 ADD = SESS + ".mfa_app___state___add_phone____add_phone_state"
 REV = SESS + ".mfa_app___state___reverify____reverify_state"
+SIGN = SESS + ".mfa_app___state___sign_in____sign_in_state"
 SUFFIX = "_rx_state_"
 MANAGE_PATH = "/account/manage-mfa"
 ADD_PATH = "/account/add-phone"
+SIGN_IN_PATH = "/sign-in"
+AUTH_SESSION_PATH = "/auth/session"
 NAMESPACE = "/_event"
 CALL_TIMEOUT_S = 60.0  # run.py raises it for the full run
 
@@ -57,21 +76,25 @@ KINDS: dict[str, str] = {
     "reverify.submit_code": "ReverifyState.submit (SMS code) + the retried generate (10 argon2id hashes)",
     "manage.done": "ManageMfaState.done: codes hidden, lists refreshed",
 }
+# The sign-in flow's steps, in order.
+SIGN_IN_KINDS: dict[str, str] = {
+    "connect": "websocket handshake, to connected (no cookie on the sign-in page; the cookie on the manage page)",
+    "hydrate": "State.hydrate: the full state snapshot",
+    "sign_in.load": "SignInState.load",
+    "sign_in.submit_password": "SignInState.submit (email + password, argon2id) + send_code: SMS code sent",
+    "sign_in.verify": "SignInState.verify (SMS code): the session hand-off's nonce sent to the page",
+    "auth.session": "POST /auth/session with the nonce: the HttpOnly cookie, a 303 to the manage page",
+    "manage.load": "ManageMfaState.load on the manage page, signed in",
+}
 # Parts of a kind, timed from the same emit to an earlier delta.
 MARKS: dict[str, str] = {
     "reverify.password_checked": "ReverifyState.submit (password): emit to dialog closed",
     "reverify.code_checked": "ReverifyState.submit (SMS code): emit to dialog closed",
 }
 # Kinds whose cost is password or backup-code hashing, slow on purpose.
-HASHING_KINDS = {"reverify.submit_password", "reverify.submit_code"}
-# In a paced phase, what a person does before sending an event, and for how long (s) at think
-# scale 1; each pause is drawn from ±50% around it.
-CLICK = "read and click"
-PHONE = "type the phone number"
-SMS = "read the SMS and type the code"
-PASSWORD = "type the password"
-CODES = "read the backup codes"
-THINK_S: dict[str, float] = {CLICK: 2.0, PHONE: 6.0, SMS: 10.0, PASSWORD: 5.0, CODES: 10.0}
+HASHING_KINDS = {"reverify.submit_password", "reverify.submit_code", "sign_in.submit_password"}
+_BACKUP_CODE = re.compile(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b")
+_NONCE = re.compile(r"nonce\W+([A-Za-z0-9_-]{20,})")
 
 
 def _get(since: dict, substate: str) -> dict:
@@ -104,27 +127,36 @@ DONE: dict[str, Callable[[dict], bool]] = {
         _get(s, REV).get("sending") is False or _get(s, MAN).get("showing_codes") is True or _failed(s, MAN, "")
     ),
     "reverify.submit_code": lambda s: (
-        (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True)
+        (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True and bool(_new_codes(s)))
         or _failed(s, REV, False)
         or _failed(s, MAN, "")
     ),
     "manage.done": lambda s: _get(s, MAN).get("showing_codes") is False,
 }
+DONE.update({
+    "sign_in.load": lambda s: "step" in _get(s, SIGN),
+    "sign_in.submit_password": lambda s: bool(_get(s, SIGN).get("sent_to")) or _failed(s, SIGN, False),
+    "sign_in.verify": lambda s: _nonce(s.get(EVENTS, [])) is not None or _failed(s, SIGN, False),
+})  # fmt: skip
 MARK_DONE: dict[str, Callable[[dict], bool]] = {
     "reverify.password_checked": lambda s: _get(s, REV).get("is_open") is False,
     "reverify.code_checked": lambda s: _get(s, REV).get("is_open") is False,
 }
 
 
-class ThinkTime:
-    """A person's pauses between events: THINK_S × scale, ±50%, from an RNG seeded per session
-    so that a run's pauses can be repeated."""
+EVENTS = "_events"  # in the deltas received since an emit: the client events the server sent
 
-    def __init__(self, scale: float, seed: str) -> None:
-        self.scale, self.rng = scale, random.Random(seed)
 
-    async def pause(self, what: str) -> None:
-        await asyncio.sleep(THINK_S[what] * self.scale * self.rng.uniform(0.5, 1.5))
+def _new_codes(since: dict) -> set[str]:
+    """New backup codes reach the page in a client event, after the delta that shows the dialog,
+    not in a state var (manage_mfa.NEW_BACKUP_CODES)."""
+    return set(_BACKUP_CODE.findall(json.dumps(since.get(EVENTS, []), default=str)))
+
+
+def _nonce(events: list) -> str | None:
+    """The session hand-off's nonce, in the script of the form POST the server asks the page to run."""
+    found = _NONCE.search(json.dumps(events, default=str))
+    return found.group(1) if found else None
 
 
 class Client:
@@ -149,6 +181,8 @@ class Client:
                     FlowError("the server raised an exception (error toast; see the app log)")
                 )
             return
+        if update.get("events"):
+            self.since.setdefault(EVENTS, []).extend(update["events"])
         for substate, values in (update.get("delta") or {}).items():
             clean = {k.removesuffix(SUFFIX): v for k, v in values.items()}
             self.state[substate].update(clean)
@@ -209,7 +243,7 @@ class Client:
             if seen is not None:
                 self.rec.add(name, (seen - start) * 1000)
         self._marks = {}
-        for substate in (ADD, MAN, REV):
+        for substate in (ADD, MAN, REV, SIGN):
             if error := self.since.get(substate, {}).get("error"):
                 raise FlowError(f"{kind}: {error}")
         return ms
@@ -219,6 +253,8 @@ class Client:
         the busy/step values that the predicates look at)."""
         parts = []
         for substate, values in self.since.items():
+            if substate == EVENTS:
+                continue
             short = substate.rsplit("___", 1)[-1]
             shown = [f"{k}={values[k]!r}" if k in ("busy", "step", "is_open", "sending") else k for k in sorted(values)]
             parts.append(f"{short}: {', '.join(shown)}")
@@ -294,11 +330,86 @@ async def run_flow(
             marks=("reverify.code_checked",),
             pause=SMS,
         )
-        codes = client.state[MAN].get("generated_codes") or []
+        codes = _new_codes(client.since)
         _expect(len(codes) == 10, f"generate_backup_codes: {len(codes)} codes, not 10")
         await client.call("manage.done", f"{MAN}.done", {}, MANAGE_PATH, pause=CODES)
     finally:
         await client.close()
+
+
+@dataclass
+class SignInUser:
+    email: str
+    e164: str  # the MFA phone, where the sign-in code goes
+
+
+async def run_sign_in(base_url: str, user: SignInUser, outbox: CodeLog, rec: Recorder, think: ThinkTime | None) -> None:
+    """Open the sign-in page, sign in with the password and the SMS code, trade the hand-off's
+    nonce for the session cookie, and open the manage page with it."""
+    client = Client(base_url, None, rec, think)
+    try:
+        await client.pause(CLICK)
+        rec.add("connect", await client.connect())
+        await client.call("hydrate", f"{ROOT}.hydrate", {}, SIGN_IN_PATH)
+        await client.call("sign_in.load", f"{SIGN}.load", {}, SIGN_IN_PATH)
+        form = {"email": user.email, "password": _password()}
+        await client.call(
+            "sign_in.submit_password", f"{SIGN}.submit", {"form_data": form}, SIGN_IN_PATH, pause=PASSWORD
+        )
+        code = await outbox.code(user.e164, 1)
+        await client.call("sign_in.verify", f"{SIGN}.verify", {"form_data": {"code": code}}, SIGN_IN_PATH, pause=SMS)
+        nonce = _nonce(client.since.get(EVENTS, []))
+        _expect(nonce is not None, "sign_in.verify: no session hand-off")
+    finally:
+        await client.close()
+    cookie = await _hand_off(base_url, nonce or "", rec)
+    client = Client(base_url, cookie, rec, think)
+    try:
+        rec.add("connect", await client.connect())
+        await client.call("hydrate", f"{ROOT}.hydrate", {}, MANAGE_PATH)
+        await client.call("manage.load", f"{MAN}.load", {}, MANAGE_PATH)
+        _expect(client.state[SESS].get("signed_in") is True, "manage page: not signed in after the hand-off")
+    finally:
+        await client.close()
+
+
+async def _hand_off(base_url: str, nonce: str, rec: Recorder) -> str:
+    """The form POST the page runs: the nonce for the HttpOnly session cookie. Sec-Fetch-Site is
+    what a browser sends from a page on the backend's own origin (production's single port)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=CALL_TIMEOUT_S) as http:
+        start = time.perf_counter()
+        response = await http.post(
+            AUTH_SESSION_PATH,
+            data={"nonce": nonce, "next": MANAGE_PATH},
+            headers={"Sec-Fetch-Site": "same-origin"},
+        )
+        rec.add("auth.session", (time.perf_counter() - start) * 1000)
+    cookie = response.cookies.get("mfa_session")
+    _expect(response.status_code == 303 and bool(cookie), f"auth.session: HTTP {response.status_code}, no cookie")
+    return cookie or ""
+
+
+async def open_loop(
+    base_url: str,
+    flows: list,
+    starts: list[float],
+    outbox: CodeLog,
+    make_stale,
+    drain_s: float,
+    think_scale: float,
+    seed: int,
+) -> tuple[Recorder, float]:
+    """One rate step of the open-loop phase: each flow (a User: the manage flow; a SignInUser:
+    the sign-in flow) starts at its time, with a person's think time."""
+
+    async def flow(user, rec: Recorder) -> None:
+        think = ThinkTime(think_scale, f"{seed}:{user.e164}")
+        if isinstance(user, SignInUser):
+            await run_sign_in(base_url, user, outbox, rec, think)
+        else:
+            await run_flow(base_url, user, outbox, rec, make_stale, think)
+
+    return await run_open_loop(flows, starts, flow, drain_s)
 
 
 def _password() -> str:

@@ -12,6 +12,7 @@ from mfa_app.accounts.hosted import adopt as adopt_host_sign_in
 from mfa_app.accounts.hosted import begin_sign_in as begin_host_sign_in
 from mfa_app.accounts.hosted import challenge as host_challenge
 from mfa_app.accounts.hosted import status as host_sign_in_status
+from mfa_app.accounts.manage_page import manage_page
 from mfa_app.accounts.phones import (
     attempt_verification,
     create_phone,
@@ -57,6 +58,7 @@ __all__ = [
     "list_phones",
     "list_sessions",
     "make_default_second_factor",
+    "manage_page",
     "prepare_reverification",
     "prepare_second_factor",
     "prepare_verification",

@@ -74,6 +74,14 @@ class SecurityEvent(BaseModel):
     created_at: datetime
 
 
+class ManagePage(BaseModel):
+    """What the manage-MFA page shows, read in one transaction."""
+
+    user: User
+    backup_codes_left: int  # 0 while MFA is off
+    events: list[SecurityEvent]  # newest first
+
+
 class DeletedObject(BaseModel):
     id: str
     deleted: bool = True

@@ -142,16 +142,20 @@ def get_user(ctx: AccountContext, token: str) -> User:
     """The signed-in user (asked by every page load: the session's "last active" too)."""
     with ctx.read() as db:
         session, user = signed_in(ctx, db, token)
-        mfa = has_mfa(db, user.id)
-        resource = User(
-            id=user.id,
-            email_address=user.email,
-            two_factor_enabled=mfa,
-            backup_code_enabled=mfa and bool(backup_codes.unused(db, user.id)),
-            phone_numbers=[to_resource(db, ctx, p) for p in all_of(db, user.id)],
-        )
+        resource = user_resource(ctx, db, user, len(backup_codes.unused(db, user.id)))
     sessions.note_activity(ctx, session)
     return resource
+
+
+def user_resource(ctx: AccountContext, db: Session, user: UserRow, unused_backup_codes: int) -> User:
+    mfa = has_mfa(db, user.id)
+    return User(
+        id=user.id,
+        email_address=user.email,
+        two_factor_enabled=mfa,
+        backup_code_enabled=mfa and unused_backup_codes > 0,
+        phone_numbers=[to_resource(db, ctx, p) for p in all_of(db, user.id)],
+    )
 
 
 def security_events(ctx: AccountContext, token: str, limit: int = 20) -> list[SecurityEvent]:

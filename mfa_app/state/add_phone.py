@@ -108,10 +108,13 @@ class AddPhoneState(SessionState):
 
     @rx.event(background=True)
     async def count_down(self):
+        """Once a second until the resend button is ready; it stops when the verify step is
+        left (the phone verified, the page reloaded), where nobody sees the count."""
         while True:
             await asyncio.sleep(1)
             async with self:
-                if self.resend_in <= 0:
+                if self.resend_in <= 0 or self.step != "verify":
+                    self.resend_in = 0
                     return
                 self.resend_in -= 1
 

@@ -15,7 +15,8 @@ from http.cookies import CookieError, SimpleCookie
 
 from reflex.app import EventNamespace
 
-_cookies: dict[str, str] = {}  # socket id -> the handshake's Cookie header
+_cookies: dict[str, dict[str, str]] = {}  # socket id -> the handshake's cookies, parsed once
+_headers: dict[str, str] = {}  # socket id -> the handshake's Cookie header as it came
 _pending: dict[str, str] = {}  # socket id -> the token of a sign-in waiting for its second factor
 
 
@@ -27,7 +28,7 @@ def install() -> None:
 
     def build_static_router_data(self, sid: str, environ: dict) -> dict:
         router_data = build(self, sid, environ)
-        _cookies[sid] = router_data["headers"].pop("cookie", "")
+        keep_cookie(sid, router_data["headers"].pop("cookie", ""))
         return router_data
 
     def on_disconnect(self, sid: str):
@@ -41,26 +42,28 @@ def install() -> None:
 
 def cookies(sid: str) -> dict[str, str]:
     """The cookies of the socket's handshake, by name."""
-    jar = SimpleCookie()
-    try:
-        jar.load(_cookies.get(sid, ""))
-    except CookieError:
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
+    return dict(_cookies.get(sid, {}))
 
 
 def cookie(sid: str, name: str) -> str:
     """The value of one cookie of the socket's handshake; "" when it has none."""
-    return cookies(sid).get(name, "")
+    return _cookies.get(sid, {}).get(name, "")
 
 
 def cookie_header(sid: str) -> str:
-    return _cookies.get(sid, "")
+    return _headers.get(sid, "")
 
 
 def keep_cookie(sid: str, header: str) -> None:
-    """For tests that build a state by hand: what a handshake with this Cookie header keeps."""
-    _cookies[sid] = header
+    """What a handshake with this Cookie header keeps (tests that build a state by hand call
+    it too): its cookies, parsed once for every event of the socket."""
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        jar = SimpleCookie()
+    _cookies[sid] = {name: morsel.value for name, morsel in jar.items()}
+    _headers[sid] = header
 
 
 def pending_sign_in(sid: str) -> str:
@@ -77,4 +80,5 @@ def keep_pending_sign_in(sid: str, token: str) -> None:
 
 def forget(sid: str) -> None:
     _cookies.pop(sid, None)
+    _headers.pop(sid, None)
     _pending.pop(sid, None)

@@ -40,6 +40,7 @@ EVENT_TEXT = {
 # new backup codes.
 STATUS_ID = "manage-status"
 BACKUP_CODES_ID = "backup-codes"
+EVENTS_SHOWN = 10  # the latest security events on the page
 
 # New backup codes live only in the page (a React state the components render): Reflex would
 # store a state var with the tab's state on disk or in Redis. They reach the browser once, in
@@ -90,24 +91,28 @@ class ManageMfaState(SessionState):
         return NEW_BACKUP_CODES.push([])
 
     async def _refresh(self) -> None:
-        user = await self._check_signed_in()
-        if user is None:
+        try:
+            page = await self._call(accounts.manage_page, EVENTS_SHOWN)
+        except accounts.AccountError:
+            page = None
+        self.signed_in, self.loaded = page is not None, True
+        if page is None:
             # Signed out (or the session was revoked elsewhere): nothing of the account stays.
             self.showing_codes = False
             self.mfa_phones, self.available_phones, self.events = [], [], []
             self.two_factor_enabled, self.backup_codes_left = False, 0
             return
-        verified = [p for p in user.phone_numbers if p.verification.status == "verified"]
+        verified = [p for p in page.user.phone_numbers if p.verification.status == "verified"]
         mfa = sorted((p for p in verified if p.reserved_for_second_factor), key=lambda p: not p.default_second_factor)
         self.mfa_phones = [PhoneView(p.id, display(p.phone_number), p.default_second_factor) for p in mfa]
         self.available_phones = [
             PhoneView(p.id, display(p.phone_number), False) for p in verified if not p.reserved_for_second_factor
         ]
-        self.two_factor_enabled = user.two_factor_enabled
-        self.backup_codes_left = await self._call(accounts.count_backup_codes) if user.two_factor_enabled else 0
+        self.two_factor_enabled = page.user.two_factor_enabled
+        self.backup_codes_left = page.backup_codes_left
         self.events = [
             EventView(EVENT_TEXT.get(e.kind, e.kind), e.detail, e.created_at.strftime("%Y-%m-%d %H:%M UTC"))
-            for e in await self._call(accounts.security_events, 10)
+            for e in page.events
         ]
 
     async def _act(

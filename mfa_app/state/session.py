@@ -32,7 +32,9 @@ class SessionState(rx.State):
     _owner: str = ""
 
     def _sid(self) -> str:
-        return self.router.session.session_id
+        # In a background event `self` is a StateProxy, whose `router` builds a proxy of the root
+        # state on every read: the socket's id (constant) is read from the state behind it.
+        return getattr(self, "__wrapped__", self).router.session.session_id
 
     def _request(self) -> Request:
         """The cookies (kept apart by connections.py) and headers of this socket's handshake."""

@@ -99,6 +99,9 @@ class BackupCodeRow(MfaTable, table=True):
     id: str = Field(primary_key=True)
     user_id: str = Field(foreign_key="mfa_users.id", index=True)
     code_hash: str
+    # HMAC of the code's first symbols, to find an attempt's one candidate (accounts/backup_codes.py);
+    # None for codes stored before it existed.
+    lookup_hmac: str | None = None
     created_at: datetime
     used_at: datetime | None = None
 
