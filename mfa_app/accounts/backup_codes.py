@@ -111,7 +111,7 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
     checked = candidates or codes[:1]
     match = next((c.id for c in checked if ctx.hashing.backup_code_matches(c.code_hash, normalised)), None)
 
-    def work(db: Session) -> T | AccountError:
+    def work(db: Session) -> T:
         now = ctx.now()
         lockout.ensure_row_not_locked(db, user_id, now)
         used = 0
@@ -124,7 +124,7 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
             )
         if used != 1:
             incorrect = AccountError("form_code_incorrect", "That backup code is incorrect or was already used.")
-            return lockout.count_failure(ctx, db, user_id, "second_factor", incorrect)
+            lockout.count_failure(ctx, db, user_id, "second_factor", incorrect)
         lockout.clear_failures(db, user_id, "second_factor")
         events.record(db, user_id, "backup_code.used", "", now)
         return on_success(db)

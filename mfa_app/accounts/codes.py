@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from mfa_app.accounts import limits, lockout
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, same, sms_code
-from mfa_app.accounts.errors import AccountError, count
+from mfa_app.accounts.errors import AccountError, RefusedAfterCommit, count
 from mfa_app.settings import Settings
 from mfa_app.sms.base import Purpose, SmsMessage, SmsSendError
 from mfa_app.store.tables import SmsSendRow, UserRow, VerificationRow
@@ -98,12 +98,11 @@ def latest_for_session(db: Session, session_id: str, purpose: Purpose) -> Verifi
 
 def check_code(
     ctx: AccountContext, db: Session, user: UserRow, verification: VerificationRow | None, code: str
-) -> AccountError | None:
-    """Try `code` against `verification`. Raises (nothing changed) for a malformed code, a missing,
-    used or expired code or a locked account; returns the error to give after committing a
-    counted wrong try; returns None when the code is right (and now used). Sign-in and
-    re-verification codes are second factors, under the lockout; a code for adding a phone is
-    limited only by its own tries."""
+) -> None:
+    """Use `code` on `verification`, or refuse: with nothing changed (AccountError) for a
+    malformed code, a missing, used or expired code or a locked account; after committing the
+    wrong try (RefusedAfterCommit) for a wrong code. Sign-in and re-verification codes are
+    second factors, under the lockout; a code for adding a phone is limited only by its tries."""
     now = ctx.now()
     code = code.strip()
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
@@ -133,11 +132,12 @@ def check_code(
         left = MAX_TRIES - tries
         what_next = f"{count(left, 'try', 'tries')} left." if left else "Request a new one."
         error = AccountError("form_code_incorrect", f"That code is incorrect. {what_next}", tries_left=left)
-        return lockout.count_failure(ctx, db, user.id, "second_factor", error) if second_factor else error
+        if second_factor:
+            lockout.count_failure(ctx, db, user.id, "second_factor", error)
+        raise RefusedAfterCommit(error)
     db.execute(sa.update(VerificationRow).where(col(VerificationRow.id) == verification.id).values(consumed_at=now))
     if second_factor:
         lockout.clear_failures(db, user.id, "second_factor")
-    return None
 
 
 def too_many_tries() -> AccountError:

@@ -11,13 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from mfa_app.accounts.crypto import Hashing, keyed_hash
-from mfa_app.accounts.errors import AccountError
+from mfa_app.accounts.errors import AccountError, RefusedAfterCommit
 from mfa_app.mail import EmailSender, make_email_sender
 from mfa_app.settings import Settings
 from mfa_app.sms.base import SmsSender
@@ -76,10 +76,17 @@ class AccountContext:
     def read(self):
         return store.reading(self.engine)
 
-    def write(self, work: Callable[[Session], T | AccountError]) -> T:
+    def write(self, work: Callable[[Session], T]) -> T:
         """Run `work` in one serializable transaction. `work` raises an AccountError to refuse
-        with nothing changed, or returns one to refuse *after* committing (a counted failure)."""
-        result = store.writing(self.engine, work)
-        if isinstance(result, AccountError):
-            raise result
-        return result
+        with nothing changed, or RefusedAfterCommit to refuse after committing (a counted try)."""
+
+        def run(db: Session) -> tuple[T | None, AccountError | None]:
+            try:
+                return work(db), None
+            except RefusedAfterCommit as refused:
+                return None, refused.error
+
+        result, refusal = store.writing(self.engine, run)
+        if refusal is not None:
+            raise refusal
+        return cast(T, result)

@@ -15,6 +15,16 @@ class AccountError(Exception):
         self.meta = meta
 
 
+class RefusedAfterCommit(Exception):
+    """Raised inside a write transaction's work to refuse *after* committing what it wrote: a
+    wrong code or password whose try must count (AccountContext.write commits, then raises
+    `error`). Any other exception rolls the transaction back."""
+
+    def __init__(self, error: AccountError) -> None:
+        super().__init__(error.code)
+        self.error = error
+
+
 def not_found(what: str = "phone number") -> AccountError:
     return AccountError("resource_not_found", f"That {what} was not found on your account.", status=404)
 

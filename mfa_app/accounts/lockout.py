@@ -11,14 +11,14 @@ signing in. The cost of the lockout: anyone who knows an address can lock it for
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from mfa_app.accounts import events
 from mfa_app.accounts.context import AccountContext
-from mfa_app.accounts.errors import AccountError, signed_out, user_locked
+from mfa_app.accounts.errors import AccountError, RefusedAfterCommit, signed_out, user_locked
 from mfa_app.store.tables import UserRow
 
 Factor = Literal["password", "second_factor"]
@@ -39,15 +39,15 @@ def ensure_row_not_locked(db: Session, user_id: str, now: datetime) -> None:
     ensure_not_locked(user, now)
 
 
-def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor, error: AccountError) -> AccountError:
-    """Count one wrong `factor` atomically; the error to give back (user_locked when the count
-    reaches the limit, which starts both counts afresh)."""
+def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor, error: AccountError) -> NoReturn:
+    """Count one wrong `factor` atomically and refuse with `error` once that is committed
+    (user_locked instead when the count reaches the limit, which starts both counts afresh)."""
     column = getattr(UserRow, _COUNT[factor])
     failures = db.execute(
         sa.update(UserRow).where(col(UserRow.id) == user_id).values({column: column + 1}).returning(column)
     ).scalar_one()
     if failures < ctx.settings.lockout_max_attempts:
-        return error
+        raise RefusedAfterCommit(error)
     duration = timedelta(seconds=ctx.settings.lockout_duration_s)
     db.execute(
         sa.update(UserRow)
@@ -55,7 +55,7 @@ def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor
         .values(password_failures=0, second_factor_failures=0, locked_until=ctx.now() + duration)
     )
     events.record(db, user_id, "user.locked", f"{failures} {_WRONG[factor]}", ctx.now())
-    return user_locked(int(duration.total_seconds()))
+    raise RefusedAfterCommit(user_locked(int(duration.total_seconds())))
 
 
 def clear_failures(db: Session, user_id: str, factor: Factor) -> None:

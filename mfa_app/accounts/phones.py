@@ -122,13 +122,11 @@ def prepare_verification(ctx: AccountContext, token: str, phone_id: str, client_
 
 
 def attempt_verification(ctx: AccountContext, token: str, phone_id: str, code: str) -> PhoneNumber:
-    def work(db: Session) -> tuple[PhoneNumber, list[str]] | AccountError:
+    def work(db: Session) -> tuple[PhoneNumber, list[str]]:
         _, user = signed_in(ctx, db, token)
         phone = _unverified(db, user.id, phone_id)
         verification = codes.latest_for_phone(db, phone.id, "phone_verification")
-        failure = codes.check_code(ctx, db, user, verification, code)
-        if failure is not None:
-            return failure
+        codes.check_code(ctx, db, user, verification, code)
         phone.verified_at = ctx.now()
         db.add(phone)
         events.record(db, user.id, "phone.verified", mask(phone.phone_number), ctx.now())

@@ -76,13 +76,10 @@ def reverify(ctx: AccountContext, token: str, strategy: str, secret: str) -> Non
 
 
 def _reverify_with_code(ctx: AccountContext, token: str, code: str, mark) -> None:
-    def work(db: Session) -> AccountError | None:
+    def work(db: Session) -> None:
         session, user = signed_in(ctx, db, token)
-        failure = codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "reverification"), code)
-        if failure is not None:
-            return failure
+        codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "reverification"), code)
         mark(db)
-        return None
 
     ctx.write(work)
 
@@ -96,13 +93,12 @@ def _reverify_with_password(ctx: AccountContext, user: UserRow, password: str, m
     else:  # a host's user, and the host checks no passwords for mfa_app
         raise AccountError("strategy_for_user_invalid", "Sign out and sign in again to confirm it's you.")
 
-    def work(db: Session) -> AccountError | None:
+    def work(db: Session) -> None:
         lockout.ensure_row_not_locked(db, user.id, ctx.now())
         if not password_ok:
             incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
-            return lockout.count_failure(ctx, db, user.id, "password", incorrect)
+            lockout.count_failure(ctx, db, user.id, "password", incorrect)
         lockout.clear_failures(db, user.id, "password")
         mark(db)
-        return None
 
     ctx.write(work)

@@ -67,10 +67,10 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     lockout.ensure_not_locked(user, ctx.now())
     password_ok = ctx.hashing.password_matches(user.password_hash, password)
 
-    def work(db: Session) -> SignInResult | AccountError:
+    def work(db: Session) -> SignInResult:
         lockout.ensure_row_not_locked(db, user.id, ctx.now())
         if not password_ok:
-            return lockout.count_failure(ctx, db, user.id, "password", incorrect)
+            lockout.count_failure(ctx, db, user.id, "password", incorrect)
         lockout.clear_failures(db, user.id, "password")
         if has_mfa(db, user.id):
             token = sessions.create(ctx, db, user.id, "first_factor", pending=True)
@@ -120,14 +120,12 @@ def attempt_second_factor(ctx: AccountContext, token: str, strategy: str, code: 
     if strategy != "phone_code":
         raise AccountError("strategy_for_user_invalid", "Choose a text message code or a backup code.")
 
-    def work(db: Session) -> SignInAttempt | AccountError:
+    def work(db: Session) -> SignInAttempt:
         session = sessions.find(ctx, db, token, pending=True)
         user = db.get(UserRow, session.user_id)
         if user is None:
             raise signed_out()
-        failure = codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "sign_in"), code)
-        if failure is not None:
-            return failure
+        codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "sign_in"), code)
         _complete(ctx, db, session, "text message code")
         return complete
 
