@@ -197,10 +197,11 @@ def _dev_app(data_dir: Path) -> Iterator[App]:
         MFA_EMAIL_PROVIDER="outbox",
     )
     from mfa_app.settings import get_settings
-    from mfa_app.state.service import context
+    from mfa_app.state import service
 
     get_settings.cache_clear()
-    context.cache_clear()
+    # The settings just set, even if a unit test imported (and so mounted) the app before.
+    service.configure(service.Setup())
     from reflex.config import get_config
 
     with AppHarness.create(root=ROOT) as harness:

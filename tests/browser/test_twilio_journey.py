@@ -3,38 +3,34 @@ speaks Twilio's Messages API."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from mfa_app.settings import get_settings
-from mfa_app.state.service import context
+from mfa_app.state import service
 from tests.browser.conftest import App, sign_up
 from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 
 
 @pytest.fixture
 def twilio(app: App) -> Iterator[FakeTwilio]:
-    """Switch the running app to the Twilio provider (through its settings), then back."""
+    """Switch the running app to the Twilio provider (through the mount's settings), then back."""
     server = FakeTwilio()
-    env = {
-        "MFA_SMS_PROVIDER": "twilio",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "TWILIO_API_BASE": server.base_url,
-    }
-    os.environ.update(env)
-    get_settings.cache_clear()
-    context.cache_clear()
+    before = service.current()
+    settings = before.settings.model_copy(
+        update={
+            "sms_provider": "twilio",
+            "twilio_account_sid": ACCOUNT_SID,
+            "twilio_auth_token": AUTH_TOKEN,
+            "twilio_from_number": FROM_NUMBER,
+            "twilio_api_base": server.base_url,
+        }
+    )
+    service.configure(replace(before, settings=settings))
     yield server
-    for name in env:
-        os.environ.pop(name)
-    os.environ["MFA_SMS_PROVIDER"] = "outbox"
-    get_settings.cache_clear()
-    context.cache_clear()
+    service.configure(before)
     server.close()
 
 
