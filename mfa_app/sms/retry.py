@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from mfa_app.settings import Settings
 from mfa_app.sms.base import SmsSendError
 
 log = logging.getLogger("mfa_app.sms")
@@ -84,3 +85,34 @@ def _retry_after(response: httpx.Response) -> float | None:
     """`Retry-After` in seconds; None when absent or an HTTP date (then back off as usual)."""
     value = response.headers.get("Retry-After", "").strip()
     return float(value) if value.isdigit() else None
+
+
+class HttpSender:
+    """What the HTTP providers (twilio, webhook) share: one client, the two timeouts from the
+    settings, a repr with nothing of their credentials, `post` with this module's retries, and
+    what a refusal they can't explain means to the user."""
+
+    provider = "http"
+
+    def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
+        self._connect_timeout_s = settings.sms_connect_timeout_s
+        self._total_timeout_s = settings.sms_total_timeout_s
+        self._client = client or httpx.Client()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def _post(self, url: str, **request: Any) -> httpx.Response:
+        return post(
+            self._client,
+            url,
+            provider=self.provider,
+            connect_timeout_s=self._connect_timeout_s,
+            total_timeout_s=self._total_timeout_s,
+            **request,
+        )
+
+
+def refused(response: httpx.Response) -> SmsSendError:
+    """A refusal the provider gave no reason for: a 5xx may have sent the message anyway."""
+    return SmsSendError(MAYBE_SENT if response.status_code >= 500 else REFUSED)

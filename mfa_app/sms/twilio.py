@@ -46,8 +46,11 @@ ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
-class TwilioSender:
+class TwilioSender(retry.HttpSender):
+    provider = "twilio"
+
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
+        super().__init__(settings, client)
         self._url = (
             f"{settings.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{settings.twilio_account_sid}/Messages.json"
         )
@@ -56,23 +59,9 @@ class TwilioSender:
             self._sender = {"MessagingServiceSid": settings.twilio_messaging_service_sid}
         else:
             self._sender = {"From": settings.twilio_from_number}
-        self._connect_timeout_s = settings.sms_connect_timeout_s
-        self._total_timeout_s = settings.sms_total_timeout_s
-        self._client = client or httpx.Client()
-
-    def __repr__(self) -> str:
-        return "TwilioSender()"
 
     def send(self, message: SmsMessage) -> None:
-        response = retry.post(
-            self._client,
-            self._url,
-            provider="twilio",
-            connect_timeout_s=self._connect_timeout_s,
-            total_timeout_s=self._total_timeout_s,
-            auth=self._auth,
-            data={"To": message.to, **self._sender, "Body": message.body},
-        )
+        response = self._post(self._url, auth=self._auth, data={"To": message.to, **self._sender, "Body": message.body})
         if response.is_success:
             return
         code = _error_code(response)
@@ -82,7 +71,7 @@ class TwilioSender:
         if code in ERRORS:
             error_code, text = ERRORS[code]
             raise SmsSendError(text, code=error_code)
-        raise SmsSendError(retry.MAYBE_SENT if response.status_code >= 500 else retry.REFUSED)
+        raise retry.refused(response)
 
 
 def _error_code(response: httpx.Response) -> int | None:

@@ -20,7 +20,7 @@ import httpx
 
 from mfa_app.settings import Settings
 from mfa_app.sms import retry
-from mfa_app.sms.base import SmsMessage, SmsSendError
+from mfa_app.sms.base import SmsMessage
 
 log = logging.getLogger("mfa_app.sms")
 
@@ -44,16 +44,13 @@ def verify_signature(
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
 
 
-class WebhookSender:
+class WebhookSender(retry.HttpSender):
+    provider = "webhook"
+
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
+        super().__init__(settings, client)
         self._url = settings.sms_webhook_url
         self._secret = settings.sms_webhook_secret
-        self._connect_timeout_s = settings.sms_connect_timeout_s
-        self._total_timeout_s = settings.sms_total_timeout_s
-        self._client = client or httpx.Client()
-
-    def __repr__(self) -> str:
-        return "WebhookSender()"
 
     def send(self, message: SmsMessage) -> None:
         now = time.time()
@@ -66,12 +63,8 @@ class WebhookSender:
             }
         ).encode()
         timestamp = str(int(now))
-        response = retry.post(
-            self._client,
+        response = self._post(
             self._url,
-            provider="webhook",
-            connect_timeout_s=self._connect_timeout_s,
-            total_timeout_s=self._total_timeout_s,
             content=body,
             headers={
                 "Content-Type": "application/json",
@@ -82,4 +75,4 @@ class WebhookSender:
         if response.is_success:
             return
         log.warning("webhook refused a %s message: HTTP %d", message.purpose, response.status_code)
-        raise SmsSendError(retry.MAYBE_SENT if response.status_code >= 500 else retry.REFUSED)
+        raise retry.refused(response)
