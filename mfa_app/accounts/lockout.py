@@ -61,3 +61,24 @@ def count_failure(ctx: AccountContext, db: Session, user_id: str, factor: Factor
 def clear_failures(db: Session, user_id: str, factor: Factor) -> None:
     """A right `factor`: its count starts again; the other one stands."""
     db.execute(sa.update(UserRow).where(col(UserRow.id) == user_id).values({_COUNT[factor]: 0}))
+
+
+def check_password(ctx: AccountContext, user: UserRow, password: str) -> bool:
+    """Whether `password` is the user's, checked before any transaction (argon2id takes a while):
+    a locked account is refused first. A host app's own check when it gave one (its users have no
+    password here), else the stored hash."""
+    ensure_not_locked(user, ctx.now())
+    if ctx.check_password is not None:
+        return ctx.check_password(user.id, password)
+    if not user.password_hash:  # a host's user, and the host checks no passwords for mfa_app
+        raise AccountError("strategy_for_user_invalid", "Sign out and sign in again to confirm it's you.")
+    return ctx.hashing.password_matches(user.password_hash, password)
+
+
+def settle_password(ctx: AccountContext, db: Session, user_id: str, password_ok: bool, incorrect: AccountError) -> None:
+    """In the write transaction after check_password: a wrong password counted and refused with
+    `incorrect` (after committing), a right one clears the password count."""
+    ensure_row_not_locked(db, user_id, ctx.now())
+    if not password_ok:
+        count_failure(ctx, db, user_id, "password", incorrect)
+    clear_failures(db, user_id, "password")

@@ -8,9 +8,9 @@ from sqlmodel import Session
 from mfa_app.accounts import backup_codes, codes, lockout, sessions
 from mfa_app.accounts.access import signed_in, strongest_level
 from mfa_app.accounts.context import AccountContext
-from mfa_app.accounts.errors import AccountError, not_found, signed_out
+from mfa_app.accounts.errors import AccountError, signed_out
+from mfa_app.accounts.mfa_codes import send_to_mfa_phone
 from mfa_app.accounts.models import Reverification
-from mfa_app.accounts.phones import mfa_phones
 from mfa_app.accounts.users import second_factors
 from mfa_app.store.tables import SessionRow, UserRow
 
@@ -31,19 +31,8 @@ def prepare_reverification(ctx: AccountContext, token: str, phone_id: str, clien
     """Send a re-verification code to one of the user's MFA phones. `client_ip`, the address of
     the client asking, is recorded with the send."""
     with ctx.read() as db:
-        session, user = signed_in(ctx, db, token)
-        phone = next((p for p in mfa_phones(db, user.id) if p.id == phone_id), None)
-        if phone is None:
-            raise not_found()
-    codes.send_code(
-        ctx,
-        user_id=user.id,
-        phone_id=phone.id,
-        to=phone.phone_number,
-        purpose="reverification",
-        session_id=session.id,
-        client_ip=client_ip,
-    )
+        session, _ = signed_in(ctx, db, token)
+    send_to_mfa_phone(ctx, session, phone_id, "reverification", client_ip)
 
 
 def reverify(ctx: AccountContext, token: str, strategy: str, secret: str) -> None:
@@ -85,20 +74,11 @@ def _reverify_with_code(ctx: AccountContext, token: str, code: str, mark) -> Non
 
 
 def _reverify_with_password(ctx: AccountContext, user: UserRow, password: str, mark) -> None:
-    lockout.ensure_not_locked(user, ctx.now())
-    if ctx.check_password is not None:
-        password_ok = ctx.check_password(user.id, password)
-    elif user.password_hash:
-        password_ok = ctx.hashing.password_matches(user.password_hash, password)
-    else:  # a host's user, and the host checks no passwords for mfa_app
-        raise AccountError("strategy_for_user_invalid", "Sign out and sign in again to confirm it's you.")
+    password_ok = lockout.check_password(ctx, user, password)
+    incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
 
     def work(db: Session) -> None:
-        lockout.ensure_row_not_locked(db, user.id, ctx.now())
-        if not password_ok:
-            incorrect = AccountError("form_password_incorrect", "That password is incorrect.")
-            lockout.count_failure(ctx, db, user.id, "password", incorrect)
-        lockout.clear_failures(db, user.id, "password")
+        lockout.settle_password(ctx, db, user.id, password_ok, incorrect)
         mark(db)
 
     ctx.write(work)

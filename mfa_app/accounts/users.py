@@ -12,7 +12,8 @@ from mfa_app.accounts import backup_codes, codes, events, lockout, sessions
 from mfa_app.accounts.access import has_mfa, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
-from mfa_app.accounts.errors import AccountError, not_found, signed_out
+from mfa_app.accounts.errors import AccountError, signed_out
+from mfa_app.accounts.mfa_codes import send_to_mfa_phone
 from mfa_app.accounts.models import SecondFactor, SecurityEvent, SignInAttempt, SignInResult, User
 from mfa_app.accounts.numbers import mask
 from mfa_app.accounts.passwords import check_new_password
@@ -64,14 +65,10 @@ def sign_in(ctx: AccountContext, email: str, password: str) -> SignInResult:
     if user is None:
         ctx.hashing.hash_password(password)  # take as long as a real check
         raise incorrect
-    lockout.ensure_not_locked(user, ctx.now())
-    password_ok = ctx.hashing.password_matches(user.password_hash, password)
+    password_ok = lockout.check_password(ctx, user, password)
 
     def work(db: Session) -> SignInResult:
-        lockout.ensure_row_not_locked(db, user.id, ctx.now())
-        if not password_ok:
-            lockout.count_failure(ctx, db, user.id, "password", incorrect)
-        lockout.clear_failures(db, user.id, "password")
+        lockout.settle_password(ctx, db, user.id, password_ok, incorrect)
         if has_mfa(db, user.id):
             token = sessions.create(ctx, db, user.id, "first_factor", pending=True)
             return SignInResult(attempt=_needs_second_factor(db, user.id), session_token=token)
@@ -89,19 +86,8 @@ def prepare_second_factor(
     client asking, is recorded with the send."""
     with ctx.read() as db:
         session = sessions.find(ctx, db, token, pending=True)
-        phone = next((p for p in mfa_phones(db, session.user_id) if p.id == phone_id), None)
-        if phone is None:
-            raise not_found()
         attempt = _needs_second_factor(db, session.user_id)
-    codes.send_code(
-        ctx,
-        user_id=session.user_id,
-        phone_id=phone.id,
-        to=phone.phone_number,
-        purpose="sign_in",
-        session_id=session.id,
-        client_ip=client_ip,
-    )
+    send_to_mfa_phone(ctx, session, phone_id, "sign_in", client_ip)
     return attempt
 
 
