@@ -147,41 +147,49 @@ class FormState(rx.State):
         }.get(reason, "")
 
 
-def credentials_form(action: str, button: str, autocomplete: str) -> rx.Component:
-    return rx.el.form(
-        rx.vstack(
-            rx.el.label("Email address", html_for="email"),
-            rx.input(id="email", name="email", type="email", auto_complete="email", required=True),
-            rx.el.label("Password", html_for="password"),
-            rx.input(id="password", name="password", type="password", auto_complete=autocomplete, required=True),
-            rx.button(button, type="submit"),
-            align="start",
-        ),
-        action=BACKEND + action,
-        method="post",
-        on_submit=NATIVE_SUBMIT,
+def credentials_page(heading: str, action: str, button: str, autocomplete: str, other: rx.Component) -> rx.Component:
+    """The register and sign-in pages: the same two fields, posted to the host's own route."""
+    return frame(
+        rx.container(
+            rx.heading(heading, as_="h1"),
+            rx.cond(FormState.error != "", rx.callout(FormState.error, color_scheme="red", role="alert")),
+            rx.el.form(
+                rx.vstack(
+                    rx.el.label("Email address", html_for="email"),
+                    rx.input(id="email", name="email", type="email", auto_complete="email", required=True),
+                    rx.el.label("Password", html_for="password"),
+                    rx.input(
+                        id="password", name="password", type="password", auto_complete=autocomplete, required=True
+                    ),
+                    rx.button(button, type="submit"),
+                    align="start",
+                ),
+                action=BACKEND + action,
+                method="post",
+                on_submit=NATIVE_SUBMIT,
+            ),
+            other,
+        )
     )
 
 
 def register_page() -> rx.Component:
-    return frame(
-        rx.container(
-            rx.heading("Create your account", as_="h1"),
-            rx.cond(FormState.error != "", rx.callout(FormState.error, color_scheme="red", role="alert")),
-            credentials_form("/host/register", "Create account", "new-password"),
-            rx.link("Already registered? Sign in", href="/login"),
-        )
+    return credentials_page(
+        "Create your account",
+        "/host/register",
+        "Create account",
+        "new-password",
+        rx.link("Already registered? Sign in", href="/login"),
     )
 
 
 def login_page() -> rx.Component:
-    return frame(
-        rx.container(
-            rx.heading("Sign in to Host app", as_="h1"),
-            rx.cond(FormState.error != "", rx.callout(FormState.error, color_scheme="red", role="alert")),
-            credentials_form("/host/login", "Sign in", "current-password"),
-            rx.link("No account yet? Register", href="/register"),
-        )
+    return credentials_page(
+        "Sign in to Host app",
+        "/host/login",
+        "Sign in",
+        "current-password",
+        rx.link("No account yet? Register", href="/register"),
     )
 
 
