@@ -22,6 +22,8 @@ log = logging.getLogger("mfa_app.clerk")
 
 class BackendApi:
     def __init__(self, settings: ClerkSettings, client: httpx.Client | None = None) -> None:
+        if not settings.secret_key.get_secret_value():
+            raise ValueError("CLERK_SECRET_KEY is not set (Clerk dashboard: API keys, secret keys)")
         self._base = settings.api_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {settings.secret_key.get_secret_value()}"}
         self._connect_timeout_s = settings.connect_timeout_s
@@ -34,7 +36,7 @@ class BackendApi:
     def primary_email(self, user_id: str) -> str | None:
         """The user's primary email address ("" when they have none); None when Clerk has no
         such user (deleted since the token was made)."""
-        user = self._read(f"/users/{quote(user_id, safe='')}")
+        user = self._read("/users/{id}", user_id)
         if user is None:
             return None
         primary = user.get("primary_email_address_id")
@@ -43,13 +45,13 @@ class BackendApi:
 
     def session_active(self, session_id: str, user_id: str) -> bool:
         """Whether this session of this user is still signed in at Clerk."""
-        session = self._read(f"/sessions/{quote(session_id, safe='')}")
+        session = self._read("/sessions/{id}", session_id)
         return session is not None and session.get("status") == "active" and session.get("user_id") == user_id
 
     def verify_password(self, user_id: str, password: str) -> bool:
         """Clerk's check of the user's password: 200 `{"verified": true}` when it matches, a
         4xx refusal when it does not (or the user has no password)."""
-        response = self._send("POST", f"/users/{quote(user_id, safe='')}/verify_password", json={"password": password})
+        response = self._send("POST", "/users/{id}/verify_password", user_id, json={"password": password})
         if response.is_success:
             return _json(response).get("verified") is True
         if response.status_code in (400, 404, 422):
@@ -57,19 +59,21 @@ class BackendApi:
             return False
         raise _unavailable(response)
 
-    def _read(self, path: str) -> dict[str, Any] | None:
-        response = self._send("GET", path)
+    def _read(self, endpoint: str, resource_id: str) -> dict[str, Any] | None:
+        response = self._send("GET", endpoint, resource_id)
         if response.status_code == 404:
             return None
         if not response.is_success:
             raise _unavailable(response)
         return _json(response)
 
-    def _send(self, method: str, path: str, **request: Any) -> httpx.Response:
+    def _send(self, method: str, endpoint: str, resource_id: str, **request: Any) -> httpx.Response:
+        """`endpoint` with its {id} filled in (quoted: an id can't reach another endpoint)."""
         return transport.send(
             self._client,
             method,
-            self._base + path,
+            self._base + endpoint.replace("{id}", quote(resource_id, safe="")),
+            endpoint=f"{method} {endpoint}",
             connect_timeout_s=self._connect_timeout_s,
             total_timeout_s=self._total_timeout_s,
             headers=self._headers,

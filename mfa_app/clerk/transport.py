@@ -45,16 +45,17 @@ def send(
     method: str,
     url: str,
     *,
+    endpoint: str,
     connect_timeout_s: float,
     total_timeout_s: float,
     **request: Any,
 ) -> httpx.Response:
     """`method` `url` with `request` (httpx keyword arguments). Returns the first answer that is
-    not to be retried; raises ClerkUnavailable when none came. Logs name the path, never the
-    headers (the secret key) or a body."""
+    not to be retried; raises ClerkUnavailable when none came. Logs name the `endpoint` (the
+    path without its ids: a session id is mfa_app's session key), never the headers (the secret
+    key) or a body."""
     reads = method == "GET"
     retry_statuses = READ_RETRY if reads else NOT_TAKEN
-    path = httpx.URL(url).path
     deadline = time.monotonic() + total_timeout_s
     for attempt in range(1, MAX_ATTEMPTS + 1):
         busy_for: float | None = None
@@ -65,31 +66,26 @@ def send(
         try:
             response = client.request(method, url, timeout=timeout, **request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            log.warning("clerk %s %s: attempt %d could not connect (%s)", method, path, attempt, type(exc).__name__)
+            log.warning("clerk %s: attempt %d could not connect (%s)", endpoint, attempt, type(exc).__name__)
             delay = _backoff(attempt)
         except httpx.TransportError as exc:
             if not reads:
-                log.error("clerk %s %s: no answer after sending (%s); not retrying", method, path, type(exc).__name__)
+                log.error("clerk %s: no answer after sending (%s); not retrying", endpoint, type(exc).__name__)
                 raise ClerkUnavailable() from None
-            log.warning("clerk %s %s: attempt %d got no answer (%s)", method, path, attempt, type(exc).__name__)
+            log.warning("clerk %s: attempt %d got no answer (%s)", endpoint, attempt, type(exc).__name__)
             delay = _backoff(attempt)
         else:
             if response.status_code not in retry_statuses:
                 return response
             log.warning(
-                "clerk %s %s: attempt %d answered %d, %s",
-                method,
-                path,
-                attempt,
-                response.status_code,
-                error_code(response),
+                "clerk %s: attempt %d answered %d, %s", endpoint, attempt, response.status_code, error_code(response)
             )
             busy_for = _retry_after(response)
             delay = _backoff(attempt) if busy_for is None else busy_for
         if attempt == MAX_ATTEMPTS or delay >= deadline - time.monotonic():
             break
         time.sleep(delay)
-    log.error("clerk %s %s: gave up", method, path)
+    log.error("clerk %s: gave up", endpoint)
     if busy_for is not None and busy_for > 60:
         raise ClerkUnavailable(f"Your account's sign-in service is busy right now. {try_again_in(int(busy_for))}")
     raise ClerkUnavailable()

@@ -237,3 +237,21 @@ def test_the_secret_key_is_sent_to_clerk_and_shown_nowhere(
     )
     assert "Oops" not in caplog.text  # Clerk's error messages are not logged, only their codes
     assert "internal_clerk_error" in caplog.text
+
+
+def test_the_logs_name_endpoints_not_session_ids(
+    identity: ClerkIdentity, keys: Keys, clerk: FakeClerk, caplog: pytest.LogCaptureFixture
+) -> None:
+    connected = time.time() - 120
+    old = keys.token(iat=int(connected), nbf=int(connected), exp=int(connected) + 60)
+    clerk.fail("500", "500", "500")
+    with pytest.raises(ClerkUnavailable):
+        identity.signed_in(Request(cookies=session_cookie(old), connected_at=connected))
+    ours = [r.getMessage() for r in caplog.records if r.name == "mfa_app.clerk"]
+    assert "clerk GET /sessions/{id}: gave up" in ours
+    assert not [line for line in ours if "sess_1" in line]  # the session id is mfa_app's session key
+
+
+def test_no_secret_key_is_refused_at_start(clerk_settings: ClerkSettings) -> None:
+    with pytest.raises(ValueError, match="CLERK_SECRET_KEY"):
+        ClerkIdentity(clerk_settings.model_copy(update={"secret_key": SecretStr("")}))
