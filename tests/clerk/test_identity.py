@@ -254,3 +254,17 @@ def test_a_jwt_key_that_is_not_one_is_refused_at_start(clerk_settings: ClerkSett
     for bad in ("", "sk_test_oops", "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"):
         with pytest.raises(ValueError, match="CLERK_JWT_KEY"):
             ClerkIdentity(clerk_settings.model_copy(update={"jwt_key": bad}))
+
+
+def test_the_settings_are_clerks_usual_environment_variables(keys: Keys, monkeypatch) -> None:
+    monkeypatch.setenv("CLERK_SECRET_KEY", "sk_test_from_env")
+    monkeypatch.setenv("CLERK_JWT_KEY", keys.public_pem)
+    monkeypatch.setenv("CLERK_API_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("CLERK_AUTHORIZED_PARTIES", "https://a.example,https://b.example")
+    settings = ClerkSettings()
+    assert settings.secret_key.get_secret_value() == "sk_test_from_env"
+    assert (settings.jwt_key, settings.api_url) == (keys.public_pem, "http://127.0.0.1:9/v1")
+    assert settings.authorized_parties == "https://a.example,https://b.example"
+    assert "sk_test_from_env" not in repr(settings)
+    # Made from the environment: a token for another origin is refused before any call to Clerk.
+    assert ClerkIdentity().signed_in(request(keys.token(azp=ORIGIN))) is None
