@@ -52,8 +52,8 @@ def send(
 ) -> httpx.Response:
     """`method` `url` with `request` (httpx keyword arguments). Returns the first answer that is
     not to be retried; raises ClerkUnavailable when none came. Logs name the `endpoint` (the
-    path without its ids: a session id is mfa_app's session key), never the headers (the secret
-    key) or a body."""
+    path without its ids: a session id is mfa_app's session key, and session keys stay out of
+    logs), never the headers (the secret key) or a body."""
     reads = method == "GET"
     retry_statuses = READ_RETRY if reads else NOT_TAKEN
     deadline = time.monotonic() + total_timeout_s
