@@ -23,10 +23,14 @@ __all__ = ["BuiltInAccounts", "HostUser", "Identity", "PasswordCheck", "Request"
 
 @dataclass(frozen=True)
 class Request:
-    """What mfa_app knows of a request: its cookies and headers (names in lower case)."""
+    """What mfa_app knows of a request: its cookies and headers (names in lower case), and for
+    a page's event, when its websocket connected (time.time()): the cookies are the handshake's,
+    as old as the connection (an identity with short-lived tokens checks them at that time).
+    None for an HTTP request, whose cookies are the browser's of now."""
 
     cookies: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    connected_at: float | None = None
 
 
 @runtime_checkable

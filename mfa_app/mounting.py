@@ -76,7 +76,11 @@ class Mfa:
     async def access(self, state: rx.State) -> Access:
         """For a host state's event handler: its visitor, from the page's websocket handshake."""
         sid = state.router.session.session_id
-        request = Request(cookies=connections.cookies(sid), headers=dict(state.router.headers.raw_headers))
+        request = Request(
+            cookies=connections.cookies(sid),
+            headers=dict(state.router.headers.raw_headers),
+            connected_at=connections.connected_at(sid),
+        )
         return await asyncio.to_thread(self.access_for, request)
 
     def redirect_for(self, access: Access, state: rx.State) -> EventSpec | None:

@@ -11,12 +11,14 @@ lost with the old socket (the person types the password again)."""
 
 from __future__ import annotations
 
+import time
 from http.cookies import CookieError, SimpleCookie
 
 from reflex.app import EventNamespace
 
 _cookies: dict[str, dict[str, str]] = {}  # socket id -> the handshake's cookies, parsed once
 _headers: dict[str, str] = {}  # socket id -> the handshake's Cookie header as it came
+_connected_at: dict[str, float] = {}  # socket id -> when its handshake came (time.time())
 _pending: dict[str, str] = {}  # socket id -> the token of a sign-in waiting for its second factor
 
 
@@ -54,6 +56,11 @@ def cookie_header(sid: str) -> str:
     return _headers.get(sid, "")
 
 
+def connected_at(sid: str) -> float | None:
+    """When the socket's handshake came, so when its cookies were the browser's."""
+    return _connected_at.get(sid)
+
+
 def keep_cookie(sid: str, header: str) -> None:
     """What a handshake with this Cookie header keeps (tests that build a state by hand call
     it too): its cookies, parsed once for every event of the socket."""
@@ -64,6 +71,7 @@ def keep_cookie(sid: str, header: str) -> None:
         jar = SimpleCookie()
     _cookies[sid] = {name: morsel.value for name, morsel in jar.items()}
     _headers[sid] = header
+    _connected_at[sid] = time.time()
 
 
 def pending_sign_in(sid: str) -> str:
@@ -81,4 +89,5 @@ def keep_pending_sign_in(sid: str, token: str) -> None:
 def forget(sid: str) -> None:
     _cookies.pop(sid, None)
     _headers.pop(sid, None)
+    _connected_at.pop(sid, None)
     _pending.pop(sid, None)

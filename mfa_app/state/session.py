@@ -38,7 +38,12 @@ class SessionState(rx.State):
 
     def _request(self) -> Request:
         """The cookies (kept apart by connections.py) and headers of this socket's handshake."""
-        return Request(cookies=connections.cookies(self._sid()), headers=dict(self.router.headers.raw_headers))
+        sid = self._sid()
+        return Request(
+            cookies=connections.cookies(sid),
+            headers=dict(self.router.headers.raw_headers),
+            connected_at=connections.connected_at(sid),
+        )
 
     def _current_owner(self) -> str:
         """With the built-in accounts: the session cookie, or else the pending sign-in. With a

@@ -1,0 +1,97 @@
+"""Clerk as the identity mfa_app's pages run on (the protocol of mfa_app/identity.py): a host
+whose users sign in with Clerk's frontend (ClerkJS) mounts mfa_app with `ClerkIdentity()`.
+
+Who is signed in comes from Clerk's `__session` cookie, verified without a call to Clerk
+(session_token.py). The user's email address comes from the Backend API, kept a minute per
+user. A websocket carries the cookie of its handshake for as long as it stays open, while
+ClerkJS renews the token about every minute: a token that was valid when its socket connected
+keeps counting once it has expired only while Clerk says its session is still active (asked
+at most once a minute per session), which is what the token's short life stands for."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+
+from mfa_app import origins
+from mfa_app.accounts import HostUser
+from mfa_app.clerk import session_token
+from mfa_app.clerk.backend_api import BackendApi
+from mfa_app.clerk.cache import TtlCache
+from mfa_app.clerk.session_token import InvalidSessionToken, SessionClaims
+from mfa_app.clerk.settings import ClerkSettings
+from mfa_app.identity import Request
+
+log = logging.getLogger("mfa_app.clerk")
+
+# Why caching the address a minute is safe: it decides nothing about who is signed in or what
+# they may do (the verified token does, on every event); it is shown on the pages and receives
+# mfa_app's security notices, so a change made in Clerk reaches mfa_app within a minute, and
+# until then a notice goes to the address the user had a minute before.
+EMAIL_TTL_S = 60.0
+# As long as Clerk's own tokens outlive a sign-out: a revoked session stops counting within it.
+SESSION_RECHECK_S = 60.0
+
+
+class ClerkIdentity:
+    """mfa_app's pages on Clerk's users. Blocking (the Backend API): mfa_app calls it in worker
+    threads."""
+
+    def __init__(self, settings: ClerkSettings | None = None, *, client: httpx.Client | None = None) -> None:
+        settings = settings or ClerkSettings()
+        self._key = session_token.load_public_key(settings.jwt_key)
+        self._parties = frozenset(filter(None, map(origins.origin_of, settings.authorized_parties.split(","))))
+        self._leeway_s = settings.clock_skew_s
+        self._api = BackendApi(settings, client)
+        self._emails: TtlCache[str] = TtlCache(EMAIL_TTL_S)
+        self._active: TtlCache[bool] = TtlCache(SESSION_RECHECK_S)
+
+    def __repr__(self) -> str:
+        return "ClerkIdentity()"
+
+    def signed_in(self, request: Request) -> HostUser | None:
+        token = request.cookies.get(session_token.COOKIE, "")
+        if not token:
+            return None
+        try:
+            claims = session_token.verify(
+                token,
+                self._key,
+                authorized_parties=self._parties or origins.allowed(),
+                leeway_s=self._leeway_s,
+                valid_at=request.connected_at,
+            )
+        except InvalidSessionToken as refused:
+            log.info("clerk: __session token refused (%s)", refused)
+            return None
+        if claims.expires_at + self._leeway_s < time.time() and not self._still_active(claims):
+            return None
+        email = self._email(claims.user_id)
+        if email is None:
+            return None
+        # The session key is `sid`, Clerk's id of this sign-in, not the token: ClerkJS renews the
+        # token every minute, and mfa_app takes a new key for a new sign-in (second factor due
+        # again, step-up window gone). `sid` stays the same across renewals and is new at each
+        # sign-in. It need not be secret: mfa_app only ever takes it from a verified token.
+        return HostUser(user_id=claims.user_id, session_key=claims.session_id, email=email)
+
+    def check_password(self, user_id: str, password: str) -> bool:
+        """Clerk's own password check (for step-up re-verification)."""
+        return self._api.verify_password(user_id, password)
+
+    def _email(self, user_id: str) -> str | None:
+        email = self._emails.get(user_id)
+        if email is None:
+            email = self._api.primary_email(user_id)
+            if email is not None:  # a deleted user is asked about again: Clerk ends their sessions
+                self._emails.put(user_id, email)
+        return email
+
+    def _still_active(self, claims: SessionClaims) -> bool:
+        active = self._active.get(claims.session_id)
+        if active is None:
+            active = self._api.session_active(claims.session_id, claims.user_id)
+            self._active.put(claims.session_id, active)
+        return active
