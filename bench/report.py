@@ -10,7 +10,9 @@ from bench import write_contention
 from bench.peer import KINDS as PEER_KINDS
 from bench.sessions import HASHING_KINDS, KINDS, MARKS
 
-REFERENCE_JS_GZIP_KB = 320  # the reference's /account/manage-mfa: 190 KB gzip of the Next.js app + 129 KB of Clerk's bundles
+REFERENCE_JS_GZIP_KB = (
+    320  # the reference's /account/manage-mfa: 190 KB gzip of the Next.js app + 129 KB of Clerk's bundles
+)
 REFERENCE_APP_JS_GZIP_KB = 190  # of which the app's own bundles
 TARGET_P99_MS = 25.0
 TARGET_RATIO = 4.0
