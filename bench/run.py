@@ -51,7 +51,7 @@ FULL = {
     "paced_sessions": 0,
     "think_scale": 1.0,
     "write_contention": True,
-    "capacity": Plan(first_rate=0.5, max_rate=32, step_s=15, min_flows=10, think_scale=0.2, drain_s=30, budget_s=240),
+    "capacity": Plan(first_rate=0.5, max_rate=32, step_s=10, min_flows=8, think_scale=0.2, drain_s=30, budget_s=150),
     "scaleout_capacity": True,
 }
 # QUICK takes under 3 minutes: fewer sessions, short capacity steps, one scale-out count.
