@@ -196,9 +196,10 @@ def markdown(results: dict) -> str:
         add(
             "QUICK mode: fewer sessions and flows (session counts "
             + ", ".join(str(c) for c in r["sqlite"]["session_counts"])
-            + "), the cold start borrows this checkout's .venv, the scale-out run does one session count, and the "
-            "paced phase runs only when --paced-sessions asks for it. "
-            "`make bench` runs the full set (1, 50, 200 sessions)."
+            + "), the cold start borrows this checkout's .venv, the scale-out run does one session count and no "
+            "capacity search, the capacity steps are short (a few flows each: their p99 is about the slowest "
+            "sample), and the paced phase runs only when --paced-sessions asks for it. "
+            "`make bench` runs the full set (1, 50, 200 sessions, longer capacity steps)."
         )
     add("")
     add("## Targets")
