@@ -64,7 +64,7 @@ QUICK = {
     "paced_sessions": 0,
     "think_scale": 0.1,
     "write_contention": False,
-    "capacity": Plan(first_rate=0.5, max_rate=8, step_s=5, min_flows=4, think_scale=0.05, drain_s=15, budget_s=20),
+    "capacity": Plan(first_rate=0.5, max_rate=8, step_s=5, min_flows=6, think_scale=0.05, drain_s=15, budget_s=20),
     "scaleout_capacity": False,
 }
 MIXES = ("sign_in", "manage")
