@@ -851,7 +851,9 @@ def capacity_limits(results: dict) -> list[str]:
                 notes.append(f"Capacity, {mix} mix, {who}: {held:g} flows/s held; the search ended: {search['ended']}.")
                 continue
             notes.append(
-                f"Capacity, {mix} mix, {who}: {held:g} flows/s held the service level; at {brk['rate']:g} flows/s "
+                f"Capacity, {mix} mix, {who}: "
+                + (f"{held:g} flows/s held the service level" if held else "under the first rate")
+                + f"; at {brk['rate']:g} flows/s "
                 f"it broke ({brk['broke']}), the server at {brk['server_cpu_percent']:.0f}% CPU (100% = one core), "
                 f"the machine {brk['machine_busy_percent']:.0f}% busy: {_why(brk, who)}"
             )
@@ -887,6 +889,8 @@ def _why(step: dict, who: str) -> str:
     """What the broken criterion says about the limit."""
     if step["errors"]:
         return "flows failed (see the errors)."
+    if (step["server_cpu_percent"] or 0) < 50 and (step["machine_busy_percent"] or 0) >= 80:
+        return "the server was far from CPU-bound while the machine was busy: other processes' load held it back."
     if "argon2id" in step["broke"]:
         if who == "peer":
             return "password checks queued for the 2 sync workers, each one request at a time."
