@@ -121,12 +121,12 @@ def _capacity_targets(r: dict) -> list[dict]:
     out = []
     cap = r.get("capacity_flows_per_s", {}).get("sign_in", {})
     ours, peer = cap.get("mfa_app"), cap.get("peer")
-    if ours is not None and peer:
+    if ours is not None and peer is not None:
         out.append({
             "target": "sign-in capacity at the service level >= django-two-factor-auth's",
             "value": ours,
             "met": ours >= peer,
-            "by": f"{ours:g} vs {peer:g} flows/s ({ours / peer:.2f}x)",
+            "by": f"{ours:g} vs {peer:g} flows/s" + (f" ({ours / peer:.2f}x)" if peer else " (the peer held no rate)"),
             "note": "rates a factor 1.41 apart: equal figures mean within that factor",
         })  # fmt: skip
     cpu = r.get("cpu_ms_per_flow_without_hashing", {})
