@@ -108,8 +108,9 @@ async def run_sessions(
 
 def arrivals(rate: float, duration_s: float, seed: int) -> list[float]:
     """The start times (s from the phase's start) of a Poisson process of `rate` flows/s over
-    `duration_s`: exponential gaps from an RNG seeded with `seed`."""
-    rng, t, out = random.Random(seed), 0.0, []
+    `duration_s`: exponential gaps from an RNG seeded with `seed` and the rate (one seed for
+    every rate would repeat the same draws, scaled: every step as lucky or unlucky as the first)."""
+    rng, t, out = random.Random(f"{seed}:{rate:g}"), 0.0, []
     while True:
         t += rng.expovariate(rate)
         if t >= duration_s:

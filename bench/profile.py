@@ -7,9 +7,8 @@ import collections
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
-
-from bench.app_server import ROOT
 
 # A sample counts for the innermost frame (leaf first) whose file belongs to one of these; the
 # standard library's own frames (json, copy, selectors, ...) count for whoever called them.
@@ -42,8 +41,19 @@ CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+# Innermost frames of a thread that waits (for work, a lock, the selector): py-spy reports some
+# such threads as active; their samples are left out, so the shares are of the CPU used.
+WAITING = (
+    "_worker (concurrent/futures/thread.py)",
+    "Condition.wait (threading.py)",
+    "EpollSelector.select (selectors.py)",
+    "Event.wait (threading.py)",
+    "Queue.get (queue.py)",
+)
+
+
 def py_spy() -> Path | None:
-    found = ROOT / ".venv/bin/py-spy"
+    found = Path(sys.executable).parent / "py-spy"  # the bench's venv
     if found.exists():
         return found
     which = shutil.which("py-spy")
@@ -80,6 +90,7 @@ class Profiler:
 
 
 def summarise(raw: Path, top: int = 12) -> dict:
+    """Shares of the samples of running threads, by category and by innermost function."""
     categories: collections.Counter[str] = collections.Counter()
     leaves: collections.Counter[str] = collections.Counter()
     total = 0
@@ -88,8 +99,10 @@ def summarise(raw: Path, top: int = 12) -> dict:
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        total += n
         frames = stack.split(";")
+        if _short(frames[-1]) in WAITING:
+            continue
+        total += n
         categories[_category(frames)] += n
         leaves[_short(frames[-1])] += n
     return {

@@ -94,7 +94,9 @@ MARKS: dict[str, str] = {
 # Kinds whose cost is password or backup-code hashing, slow on purpose.
 HASHING_KINDS = {"reverify.submit_password", "reverify.submit_code", "sign_in.submit_password"}
 _BACKUP_CODE = re.compile(r"\b[a-z2-9]{5}-[a-z2-9]{5}\b")
-_NONCE = re.compile(r"nonce\W+([A-Za-z0-9_-]{20,})")
+# `"nonce": "<token>"` in the script's form fields, its quotes escaped once more in the event's JSON
+# (the token may start with "-" or "_", so nothing but quotes and backslashes may come before it).
+_NONCE = re.compile(r'nonce\\*":\s*\\*"([A-Za-z0-9_-]+)')
 
 
 def _get(since: dict, substate: str) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
@@ -68,7 +70,10 @@ def preview(raw: str, default_region: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
+@lru_cache(maxsize=4096)
 def display(e164: str) -> str:
+    """A stored number as people read it; formatted once per process (every refresh of the
+    manage page shows the same numbers)."""
     return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
 
 

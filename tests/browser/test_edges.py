@@ -175,7 +175,7 @@ def test_an_exception_in_a_handler_shows_the_person_no_text_of_it(page: Page, ap
     def fail(*args):
         raise RuntimeError(leak)
 
-    monkeypatch.setattr(accounts, "manage_page", fail)
+    monkeypatch.setattr(accounts, "manage_page", fail)  # what the manage page calls on load
     alerts: list[str] = []
     page.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
     with caplog.at_level(logging.ERROR, logger="mfa_app"):
