@@ -29,7 +29,7 @@ from mfa_app.settings import Settings
 from mfa_app.sms.base import Purpose
 from mfa_app.store.tables import SmsSendRow
 
-log = logging.getLogger("mfa_app.sms.limits")
+log = logging.getLogger("mfa_app.accounts.limits")
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
 

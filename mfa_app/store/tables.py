@@ -44,7 +44,7 @@ class SessionRow(MfaTable, table=True):
     last_verified_at: datetime
     # "first_factor" (password) or "second_factor" (SMS code or backup code).
     last_verified_level: str
-    # A one-time nonce that a browser trades for the session cookie (see sessions.handoff).
+    # A one-time nonce that a browser trades for the session cookie (see sessions.start_handoff).
     handoff_hmac: str | None = Field(default=None, index=True)
     handoff_expires_at: datetime | None = None
     # The browser's User-Agent when the session cookie was set, and when the session was last

@@ -180,7 +180,7 @@ def test_the_app_wide_cap_on_mfa_phones_pauses_sign_in_codes_for_a_minute_and_lo
     assert error.message == "Text messages can't be sent right now. Try again in 1 minute."
     assert error.meta["seconds_left"] == 40
     [record] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
-    assert record.name == "mfa_app.sms.limits"
+    assert record.name == "mfa_app.accounts.limits"
     assert "MFA_SMS_GLOBAL_PER_MINUTE=3" in record.getMessage() and "possible SMS pumping" in record.getMessage()
     user, phone = add_phone(ctx, PHONE)  # codes to new numbers still go out
     accounts.prepare_verification(ctx, user.token, phone.id)
