@@ -11,7 +11,7 @@ config = rx.Config(
     frontend_port=3000,
     backend_port=8000,
     # Loopback only unless told otherwise (--backend-host, REFLEX_BACKEND_HOST): in production
-    # a reverse proxy on the same machine passes the requests on (see the README).
+    # a reverse proxy on the same machine passes the requests on (see docs/deployment.md).
     backend_host="127.0.0.1",
     # CORS and the websocket accept the app's own origin only (MFA_ALLOWED_ORIGINS, or the
     # origin of REFLEX_DEPLOY_URL), not Reflex's default "*".

@@ -23,7 +23,7 @@ def refuse_outbox_in_production(settings: Settings) -> None:
     if is_prod_mode() and settings.sms_provider == "outbox" and not settings.allow_outbox_in_production:
         raise OutboxInProduction(
             "MFA_SMS_PROVIDER is 'outbox' (the default) in production mode, and /dev/outbox would show "
-            "every SMS code to anyone. Set MFA_SMS_PROVIDER to 'twilio' or 'webhook' (see the README), "
+            "every SMS code to anyone. Set MFA_SMS_PROVIDER to 'twilio' or 'webhook' (see docs/operations.md), "
             "or MFA_ALLOW_OUTBOX_IN_PRODUCTION=1 for a test deployment that must use the outbox."
         )
 
