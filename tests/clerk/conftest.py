@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
-import struct
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -32,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mfa_app.clerk import ClerkIdentity, ClerkSettings
+from tests.loopback_http import LoopbackServer, reset_connection
 
 SECRET_KEY = "sk_test_" + "Zm9vYmFy" * 5
 ORIGIN = "https://app.example.com"
@@ -128,30 +126,7 @@ def clerk_errors(code: str, message: str) -> dict[str, Any]:
     return errors
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real API
-
-    def do_GET(self) -> None:
-        self.server.fake.handle(self)  # type: ignore[attr-defined]
-
-    def do_POST(self) -> None:
-        self.server.fake.handle(self)  # type: ignore[attr-defined]
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up on a slow answer is expected here
-
-
-class FakeClerk:
-    slow_s = 5.0
-    retry_after = "0"
-
+class FakeClerk(LoopbackServer):
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.passwords: dict[str, str] = {}
@@ -160,36 +135,11 @@ class FakeClerk:
         self.bodies: list[dict[str, Any]] = []  # the JSON body of every authenticated POST
         self.authorizations: list[str] = []  # the Authorization header of every request
         self.password_checks = 0  # the checks Clerk did (and would count towards its lockout)
-        self._faults: list[str] = []
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self.port = 0
-        self.start()
+        super().__init__()
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
-
-    def start(self) -> None:
-        self._server = _Server(("127.0.0.1", self.port), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop listening: new connections to the port are refused until start()."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def close(self) -> None:
-        self._closing.set()
-        self.stop()
-
-    def fail(self, *faults: str) -> None:
-        with self._lock:
-            self._faults.extend(faults)
 
     def add_user(self, user_id: str, *emails: str, primary: int | None = 0, password: str = PASSWORD) -> None:
         self.users[user_id] = clerk_user(user_id, list(emails), primary)
@@ -210,13 +160,11 @@ class FakeClerk:
             self.requests.append((handler.command, handler.path))
             if raw:
                 self.bodies.append(json.loads(raw))
-            fault = self._faults.pop(0) if self._faults else None
+            fault = self.next_fault()
         if fault == "slow":
-            self._closing.wait(self.slow_s)
+            self.wait_slowly()
         if fault == "reset":
-            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            handler.connection.close()
-            handler.close_connection = True
+            reset_connection(handler)
             return
         if fault in ("429", "503"):
             _respond(

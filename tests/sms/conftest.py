@@ -18,13 +18,10 @@ import base64
 import json
 import re
 import secrets
-import socket
-import struct
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
 import httpx
@@ -43,6 +40,7 @@ from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import upgrade
 from mfa_app.store.tables import SmsSendRow
 from tests.conftest import FakeClock, SignedIn, fast_hashing, sign_up
+from tests.loopback_http import LoopbackServer, reset_connection
 
 CONNECT_TIMEOUT_S = 0.3
 TOTAL_TIMEOUT_S = 1.0
@@ -53,62 +51,17 @@ WEBHOOK_SECRET = "whsec-" + "k3y" * 10
 CODE = re.compile(r"#(\d{6})$")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real APIs
-
-    def do_POST(self) -> None:
-        self.server.fake.handle(self)  # type: ignore[attr-defined]
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a client that gave up on a slow answer is expected here
-
-
-class FakeServer:
-    """A threaded HTTP server on a free loopback port. Subclasses check and parse requests."""
-
-    slow_s = 5.0
-    retry_after = "0"
+class FakeServer(LoopbackServer):
+    """A provider's API. Subclasses check and parse requests."""
 
     def __init__(self) -> None:
         self.requests: list[dict] = []  # every well-formed, authenticated POST
         self.delivered: list[dict] = []  # the messages this provider would deliver
-        self._faults: list[str | int] = []
-        self._lock = threading.Lock()
-        self._closing = threading.Event()
-        self.port = 0
-        self.start()
+        super().__init__()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self._server = _Server(("127.0.0.1", self.port), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop listening: new connections to the port are refused until start()."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def close(self) -> None:
-        self._closing.set()
-        self.stop()
-
-    def fail(self, *faults: str | int) -> None:
-        with self._lock:
-            self._faults.extend(faults)
 
     def last_code(self, to: str | None = None) -> str:
         for message in reversed(self.delivered):
@@ -136,15 +89,13 @@ class FakeServer:
         message = self.parse(raw)
         with self._lock:
             self.requests.append(message)
-            fault = self._faults.pop(0) if self._faults else None
+            fault = self.next_fault()
             if fault in ("slow", "reset", "malformed", None):
                 self.delivered.append(message)
         if fault == "slow":
-            self._closing.wait(self.slow_s)
+            self.wait_slowly()
         if fault == "reset":
-            handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            handler.connection.close()
-            handler.close_connection = True
+            reset_connection(handler)
         elif fault == "malformed":
             _respond(handler, 201, b'{"sid": "SM')
         elif fault == "garbage":
