@@ -7,7 +7,11 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,3 +83,52 @@ def reset_connection(handler: BaseHTTPRequestHandler) -> None:
     handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     handler.connection.close()
     handler.close_connection = True
+
+
+def respond(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class CountingClient(httpx.Client):
+    """An httpx client that counts attempts, including those that never connected."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        # Plain HTTP on loopback: no certificates to load, no proxy from the environment.
+        super().__init__(event_hooks={"request": [self._count]}, verify=False, trust_env=False)
+
+    def _count(self, request: httpx.Request) -> None:
+        self.attempts += 1
+
+
+@contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A port whose accept queue is full, so new connections hang until the connect timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 from clerk_backend_api import models
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mfa_app.clerk import ClerkIdentity, ClerkSettings
-from tests.loopback_http import LoopbackServer, reset_connection
+from tests.loopback_http import CountingClient, LoopbackServer, reset_connection, respond
 
 SECRET_KEY = "sk_test_" + "Zm9vYmFy" * 5
 ORIGIN = "https://app.example.com"
@@ -203,26 +202,7 @@ class FakeClerk(LoopbackServer):
 def _respond(
     handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any], *, headers: dict[str, str] | None = None
 ) -> None:
-    raw = json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(raw)))
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(raw)
-
-
-class CountingClient(httpx.Client):
-    """An httpx client that counts attempts, including those that never connected."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        # Plain HTTP on loopback: no certificates to load, no proxy from the environment.
-        super().__init__(event_hooks={"request": [self._count]}, verify=False, trust_env=False)
-
-    def _count(self, request: httpx.Request) -> None:
-        self.attempts += 1
+    respond(handler, status, json.dumps(body).encode(), headers=headers)
 
 
 class Keys:

@@ -5,7 +5,6 @@ error or repr."""
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from collections.abc import Iterator
 
@@ -15,6 +14,7 @@ from pydantic import SecretStr
 from mfa_app.clerk import ClerkIdentity, ClerkSettings, ClerkUnavailable
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.identity import Request
+from tests import loopback_http
 from tests.clerk.conftest import (
     PASSWORD,
     SECRET_KEY,
@@ -169,20 +169,8 @@ def test_connection_refused_is_retried_then_clerk_is_used_again(
 
 @pytest.fixture
 def unanswered_port() -> Iterator[int]:
-    """A port whose accept queue is full, so new connections hang until the connect timeout."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(("127.0.0.1", port))
-        fillers.append(filler)
-    yield port
-    for sock in [*fillers, listener]:
-        sock.close()
+    with loopback_http.unanswered_port() as port:
+        yield port
 
 
 def test_a_connect_timeout_is_retried_within_the_deadline(

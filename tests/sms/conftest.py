@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -40,7 +39,7 @@ from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import upgrade
 from mfa_app.store.tables import SmsSendRow
 from tests.conftest import FakeClock, SignedIn, fast_hashing, sign_up
-from tests.loopback_http import LoopbackServer, reset_connection
+from tests.loopback_http import CountingClient, LoopbackServer, reset_connection, respond
 
 CONNECT_TIMEOUT_S = 0.3
 TOTAL_TIMEOUT_S = 1.0
@@ -84,7 +83,7 @@ class FakeServer(LoopbackServer):
         raw = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
         refusal = self.refusal(handler, raw)
         if refusal is not None:
-            _respond(handler, refusal[0], json.dumps(refusal[1]).encode())
+            respond(handler, refusal[0], json.dumps(refusal[1]).encode())
             return
         message = self.parse(raw)
         with self._lock:
@@ -97,17 +96,17 @@ class FakeServer(LoopbackServer):
         if fault == "reset":
             reset_connection(handler)
         elif fault == "malformed":
-            _respond(handler, 201, b'{"sid": "SM')
+            respond(handler, 201, b'{"sid": "SM')
         elif fault == "garbage":
-            _respond(handler, 502, b"<html><body>Bad Gateway</body></html>", content_type="text/html")
+            respond(handler, 502, b"<html><body>Bad Gateway</body></html>", content_type="text/html")
         elif fault in ("500", "429", "503"):
             status = int(fault)
             headers = {"Retry-After": self.retry_after} if status != 500 else {}
-            _respond(handler, status, json.dumps(_twilio_error(20000 + status, status)).encode(), headers=headers)
+            respond(handler, status, json.dumps(_twilio_error(20000 + status, status)).encode(), headers=headers)
         elif isinstance(fault, int):
-            _respond(handler, 400, json.dumps(_twilio_error(fault, 400, message["to"])).encode())
+            respond(handler, 400, json.dumps(_twilio_error(fault, 400, message["to"])).encode())
         else:
-            _respond(handler, *self.accepted(message))
+            respond(handler, *self.accepted(message))
 
 
 class FakeTwilio(FakeServer):
@@ -187,35 +186,6 @@ def _twilio_error(code: int, status: int, to: str | None = None) -> dict:
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
-
-
-def _respond(
-    handler: BaseHTTPRequestHandler,
-    status: int,
-    body: bytes,
-    *,
-    content_type: str = "application/json",
-    headers: dict[str, str] | None = None,
-) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    handler.send_header("Content-Length", str(len(body)))
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
-class CountingClient(httpx.Client):
-    """An httpx client that counts attempts, including those that never connected."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-        # Plain HTTP on loopback: no certificates to load, no proxy from the environment.
-        super().__init__(event_hooks={"request": [self._count]}, verify=False, trust_env=False)
-
-    def _count(self, request: httpx.Request) -> None:
-        self.attempts += 1
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import socket
 import time
 from collections.abc import Iterator
 
@@ -20,6 +19,7 @@ from mfa_app.sms.base import SmsMessage, SmsSendError
 from mfa_app.sms.outbox import OutboxSender
 from mfa_app.sms.retry import MAYBE_SENT, NOT_SENT, REFUSED
 from mfa_app.sms.twilio import ERRORS, TwilioSender
+from tests import loopback_http
 from tests.conftest import FakeClock
 from tests.sms.conftest import (
     ACCOUNT_SID,
@@ -185,20 +185,8 @@ def test_connection_refused_is_retried_then_the_user_can_try_again(
 
 @pytest.fixture
 def unanswered_port() -> Iterator[int]:
-    """A port whose accept queue is full, so new connections hang until the connect timeout."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex(("127.0.0.1", port))
-        fillers.append(filler)
-    yield port
-    for sock in [*fillers, listener]:
-        sock.close()
+    with loopback_http.unanswered_port() as port:
+        yield port
 
 
 def test_connect_timeouts_are_retried_within_the_total_timeout(
