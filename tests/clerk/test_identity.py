@@ -74,9 +74,10 @@ def test_no_cookie_or_an_empty_one_is_signed_out_without_asking_clerk(
 @pytest.mark.parametrize(
     "claims",
     [
-        pytest.param({"exp": int(time.time()) - 10}, id="expired"),
-        pytest.param({"nbf": int(time.time()) + 60}, id="not-yet-valid"),
-        pytest.param({"iat": int(time.time()) + 60}, id="issued-in-the-future"),
+        # Times as seconds from now, made when the test runs (not when pytest collects it).
+        pytest.param({"exp": -10}, id="expired"),
+        pytest.param({"nbf": 60}, id="not-yet-valid"),
+        pytest.param({"iat": 60}, id="issued-in-the-future"),
         pytest.param({"azp": "https://evil.example"}, id="wrong-azp"),
         pytest.param({"azp": "https://app.example.com.evil.example"}, id="azp-prefix"),
         pytest.param({"azp": None}, id="no-azp"),
@@ -89,6 +90,8 @@ def test_no_cookie_or_an_empty_one_is_signed_out_without_asking_clerk(
 def test_a_token_that_is_not_valid_now_is_signed_out(
     identity: ClerkIdentity, keys: Keys, http: CountingClient, claims: dict
 ) -> None:
+    now = int(time.time())
+    claims = {k: now + v if k in ("exp", "nbf", "iat") and v is not None else v for k, v in claims.items()}
     assert identity.signed_in(request(keys.token(**claims))) is None
     assert http.attempts == 0  # refused before any call to Clerk
 
