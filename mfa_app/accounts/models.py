@@ -74,6 +74,16 @@ class SecurityEvent(BaseModel):
     created_at: datetime
 
 
+class PhoneActionPreview(BaseModel):
+    """What disabling or removing a phone would do, for the confirmation asked first: `allowed`
+    is False when the service would refuse it, and `explanation` then says why."""
+
+    allowed: bool
+    title: str
+    explanation: str
+    confirm_label: str = ""
+
+
 class DeletedObject(BaseModel):
     id: str
     deleted: bool = True

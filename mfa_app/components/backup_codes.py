@@ -62,7 +62,11 @@ def backup_codes_section() -> rx.Component:
                         wrap="wrap",
                     ),
                 ),
-                rx.text(ManageMfaState.backup_codes_left, " unused backup codes left."),
+                rx.cond(
+                    ManageMfaState.busy == "generate",
+                    rx.text("Loading..."),
+                    rx.text(ManageMfaState.backup_codes_left, " unused backup codes left."),
+                ),
             ),
         ),
     )

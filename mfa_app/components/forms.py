@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import Var
+
+# A code pasted as "123 456", "123-456" or " 123456 " becomes "123456": non-digits go first, then
+# the length limit (a `maxlength` would cut the pasted text before the spaces were dropped).
+_DIGITS_ONLY_JS = Var(_js_expr="(e) => { e.target.value = e.target.value.replace(/\\D/g, '').slice(0, 6) }")
 
 
 def field(label: str, id: str, **input_props) -> rx.Component:
@@ -15,15 +20,15 @@ def field(label: str, id: str, **input_props) -> rx.Component:
 
 
 def code_field(label: str = "Enter code", id: str = "code", **input_props) -> rx.Component:
-    """A one-time code: numeric keypad, and the browser may offer the code from the SMS."""
+    """A one-time code: numeric keypad, the browser may offer the code from the SMS, and what
+    is typed or pasted keeps only its digits."""
     return field(
         label,
         id,
         type="text",
         auto_complete="one-time-code",
         input_mode="numeric",
-        pattern="[0-9]{6}",
-        max_length=6,
+        custom_attrs={"onInput": _DIGITS_ONLY_JS},
         **input_props,
     )
 

@@ -84,42 +84,39 @@ def available_phone_list() -> rx.Component:
 
 
 def confirm_dialog() -> rx.Component:
+    """Asked before Disable for MFA and Remove: says what the action turns off, or, when the
+    service would refuse it, why (with nothing to confirm)."""
     confirmation = ManageMfaState.confirmation
-    removing = confirmation.action == "remove"
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(
-                rx.cond(removing, "Remove " + confirmation.number + "?", "Disable " + confirmation.number + " for MFA?")
-            ),
-            rx.alert_dialog.description(
-                rx.cond(
-                    confirmation.turns_mfa_off,
-                    "This is your last MFA phone: MFA will be turned off and your backup codes will stop working.",
-                    rx.cond(
-                        removing,
-                        "The phone number will be removed from your account.",
-                        "The phone number stays on your account but will no longer be used for MFA.",
-                    ),
-                )
-            ),
+            rx.alert_dialog.title(confirmation.title),
+            rx.alert_dialog.description(confirmation.explanation),
             rx.flex(
+                # No on_click of its own: Reflex would wrap the button, and the dialog's focus
+                # on open (its Cancel control) would land on the wrapper.
                 rx.alert_dialog.cancel(
-                    rx.button(
-                        "Cancel", variant="soft", color_scheme="gray", on_click=ManageMfaState.cancel_confirmation
-                    )
+                    rx.button(rx.cond(confirmation.allowed, "Cancel", "OK"), variant="soft", color_scheme="gray")
                 ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        rx.cond(removing, "Remove", "Disable"),
-                        color_scheme="red",
-                        high_contrast=True,  # white on Radix's solid red is below 4.5:1
-                        on_click=ManageMfaState.confirm,
-                    )
+                rx.cond(
+                    confirmation.allowed,
+                    rx.alert_dialog.action(
+                        rx.button(
+                            confirmation.confirm_label,
+                            color_scheme="red",
+                            high_contrast=True,  # white on Radix's solid red is below 4.5:1
+                            on_click=ManageMfaState.confirm,
+                        )
+                    ),
                 ),
                 spacing="3",
                 justify="end",
                 margin_top="1em",
             ),
+            # Back to the control that opened it (Radix's own choice is lost: the page re-rendered).
+            on_close_auto_focus=rx.call_script(
+                f"document.getElementById({ManageMfaState.confirmation_opener})?.focus()"
+            ),
         ),
         open=confirmation.action != "",
+        on_open_change=ManageMfaState.set_confirmation_open,
     )

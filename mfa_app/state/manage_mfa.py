@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -63,10 +64,12 @@ class EventView:
 
 @dataclasses.dataclass
 class Confirmation:
-    action: str = ""  # "disable" or "remove"
+    action: str = ""  # "disable_for_mfa" or "remove"
     phone_id: str = ""
-    number: str = ""
-    turns_mfa_off: bool = False
+    allowed: bool = True  # False: the dialog only explains why the action can't be done
+    title: str = ""
+    explanation: str = ""
+    confirm_label: str = ""
 
 
 class ManageMfaState(SessionState):
@@ -77,6 +80,8 @@ class ManageMfaState(SessionState):
     showing_codes: bool = False
     events: list[EventView] = []
     confirmation: Confirmation = Confirmation()
+    # A JavaScript string literal: the id of the control that opened the confirmation.
+    confirmation_opener: str = '""'
     busy: str = ""
     error: str = ""
     notice: str = ""
@@ -119,12 +124,14 @@ class ManageMfaState(SessionState):
         on_success: Callable[[Any], None],
         focus_on_success: str = STATUS_ID,
         light_check: Callable | None = None,
+        refused: str = "",
     ):
         """Run one sensitive action, for background handlers: busy while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
         happened and move the focus there. With `light_check` (a service call that refuses what
         `fn` would, cheaply), `fn` makes argon2id hashes: the check runs first, so a refusal
-        (re-verify!) does not wait in line for a hashing thread."""
+        (re-verify!) does not wait in line for a hashing thread. `refused`: the sentence a
+        refusal's reason follows."""
         async with self:
             if self.busy:
                 return
@@ -138,7 +145,7 @@ class ManageMfaState(SessionState):
         except NeedsReverification as needed:
             reverify = needed.event
         except accounts.AccountError as exc:
-            error = exc.message
+            error = f"{refused}. {exc.message}" if refused else exc.message
         finally:
             async with self:
                 self.busy, self.error = "", error
@@ -184,16 +191,24 @@ class ManageMfaState(SessionState):
             yield update
 
     @rx.event
-    def ask_to_confirm(self, action: str, phone_id: str):
-        phone = next((p for p in self.mfa_phones + self.available_phones if p.id == phone_id), None)
-        if phone is None or action not in ("disable_for_mfa", "remove"):
-            return
-        last_mfa_phone = len(self.mfa_phones) == 1 and self.mfa_phones[0].id == phone_id
-        self.confirmation = Confirmation(action, phone_id, phone.number, last_mfa_phone)
+    async def ask_to_confirm(self, action: str, phone_id: str):
+        """Open the confirmation, saying what the action would do (or why it can't be done)."""
+        self.error = self.notice = ""
+        try:
+            preview = await self._call(accounts.preview_phone_action, action, phone_id)
+        except accounts.AccountError as exc:
+            self.error = exc.message
+            return focus(STATUS_ID)
+        self.confirmation_opener = json.dumps(f"manage.{action}-{phone_id}")
+        self.confirmation = Confirmation(
+            action, phone_id, preview.allowed, preview.title, preview.explanation, preview.confirm_label
+        )
 
     @rx.event
-    def cancel_confirmation(self):
-        self.confirmation = Confirmation()
+    def set_confirmation_open(self, is_open: bool):
+        """Cancel, Escape, or a click outside the confirmation closes it."""
+        if not is_open:
+            self.confirmation = Confirmation()
 
     @rx.event
     def confirm(self):
@@ -219,6 +234,7 @@ class ManageMfaState(SessionState):
             on_success=show,
             focus_on_success=BACKUP_CODES_ID,
             light_check=accounts.check_backup_codes_allowed,
+            refused="There was a problem generating backup codes",
         ):
             if new_codes:
                 yield NEW_BACKUP_CODES.push(new_codes.pop())
@@ -226,7 +242,7 @@ class ManageMfaState(SessionState):
 
     @rx.event
     async def done(self):
-        self.showing_codes = False
+        self.showing_codes, self.notice = False, ""
         await self._refresh()
         return NEW_BACKUP_CODES.push([])
 

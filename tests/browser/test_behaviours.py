@@ -1,0 +1,178 @@
+"""The behaviours people tripped over (issue 12): pasted codes, the confirmation's keyboard use,
+a reload on the sign-in's code step, the default phone's refusal said before anything is
+confirmed, and the backup codes' loading and failure texts."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from mfa_app.store.tables import PhoneRow
+from tests.browser.conftest import App, create_account, hand_off, new_phone, seed_account, shoot
+from tests.browser.test_manage_mfa import generate_codes, row
+
+ACTIVE_IN_DIALOG_JS = "!!document.activeElement?.closest('[role=alertdialog]')"
+
+
+def sign_in_with_password(page: Page, email: str, password: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+# 1. Codes pasted with spaces or a hyphen
+
+
+def test_a_code_pasted_with_a_space_verifies_a_new_phone(page: Page, app: App):
+    seed_account(app, page, next_path="/account/add-phone")
+    phone = new_phone()
+    page.get_by_label("Enter phone number").fill(phone.national)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("status")).to_have_text(f"We sent a code to {phone.shown}.")
+    code = app.last_code(phone.e164)
+    field = page.get_by_label("Enter code")
+    field.fill(f"{code[:3]} {code[3:]}")
+    expect(field).to_have_value(code)
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+
+
+def test_a_code_pasted_with_a_hyphen_finishes_the_sign_in(page: Page, app: App):
+    account = create_account(app, mfa=1)
+    sign_in_with_password(page, account.email, account.password)
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    code = app.last_code(account.mfa_phones[0].e164)
+    page.get_by_label("Enter code").fill(f"{code[:3]}-{code[3:]}")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+
+
+def test_a_code_pasted_with_spaces_around_it_confirms_it_is_you(page: Page, app: App):
+    account = create_account(app, mfa=1)
+    app.make_sessions_stale(account.email)
+    hand_off(page, account)
+    page.get_by_role("button", name="Generate").click()
+    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    expect(dialog.get_by_text("We sent a code to")).to_be_visible()
+    dialog.get_by_label("Enter code").fill(f" {app.last_code(account.mfa_phones[0].e164)} ")
+    dialog.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
+
+
+# 2. The confirmation and the keyboard
+
+
+def test_the_confirmation_takes_the_focus_keeps_it_and_gives_it_back_on_escape(page: Page, app: App):
+    account = seed_account(app, page, mfa=2)
+    opener = row(page, account.mfa_phones[1].shown).get_by_role("button", name="Disable for MFA")
+    opener.click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        assert page.evaluate(ACTIVE_IN_DIALOG_JS), "Tab left the confirmation"
+    page.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
+    expect(opener).to_be_focused()
+
+
+# 3. A reload on the sign-in's code step
+
+
+def test_signing_in_again_after_a_reload_on_the_code_step_sends_a_code_that_works(page: Page, app: App):
+    account = create_account(app, mfa=1)
+    sign_in_with_password(page, account.email, account.password)
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    page.reload()
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.get_by_label("Enter code").fill(app.last_code(account.mfa_phones[0].e164))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+
+
+# 5. The default MFA phone while other MFA phones remain
+
+
+@pytest.mark.parametrize(
+    ("button", "reason"),
+    [
+        ("Disable for MFA", "Make another phone the default before disabling this one."),
+        ("Remove from account", "Make another phone the default before removing this one."),
+    ],
+)
+def test_the_default_phone_is_explained_before_anything_is_confirmed(page: Page, app: App, button: str, reason: str):
+    account = seed_account(app, page, mfa=2)
+    default = account.mfa_phones[0]
+    row(page, default.shown).get_by_role("button", name=button).click()
+    explained = page.get_by_role("alertdialog", name=f"{default.shown} is your default MFA phone")
+    expect(explained).to_contain_text(reason)
+    expect(explained.get_by_role("button")).to_have_text(["OK"])
+    shoot(page, "manage-default-phone-explained")
+    explained.get_by_role("button", name="OK").click()
+    expect(explained).to_be_hidden()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+# 9. Messages that outlive what they were about
+
+
+def test_backup_codes_copied_does_not_outlive_done(new_page, app: App):
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    seed_account(app, page, mfa=1)
+    generate_codes(page)
+    page.get_by_role("button", name="Copy all").click()
+    expect(page.get_by_role("status")).to_have_text("Backup codes copied.")
+    page.get_by_role("button", name="Done").click()
+    expect(page.get_by_text("10 unused backup codes left.")).to_be_visible()
+    expect(page.get_by_text("Backup codes copied.")).to_have_count(0)
+
+
+# 13. The reference's "Loading..." and "There was a problem generating backup codes"
+
+
+def test_loading_shows_while_backup_codes_are_generated(page: Page, app: App, monkeypatch):
+    if app.server is not None:
+        pytest.skip("the slow call is planted in the in-process backend of AppHarness")
+    from mfa_app import accounts
+
+    release = threading.Event()
+    create = accounts.create_backup_codes
+
+    def slow_create(*args):
+        release.wait(10)
+        return create(*args)
+
+    monkeypatch.setattr(accounts, "create_backup_codes", slow_create)
+    seed_account(app, page, mfa=1)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_text("Loading...", exact=True)).to_be_visible()
+    release.set()
+    expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
+    expect(page.get_by_text("Loading...")).to_have_count(0)
+
+
+def test_a_refused_generation_says_there_was_a_problem_generating_backup_codes(page: Page, app: App):
+    account = seed_account(app, page, mfa=1)
+    expect(page.get_by_role("button", name="Generate")).to_be_visible()
+    engine = app.engine()  # MFA turned off in another tab meanwhile
+    try:
+        with engine.begin() as db:
+            db.execute(
+                sa.update(PhoneRow)
+                .where(PhoneRow.id == account.mfa_phones[0].id)
+                .values(reserved_for_second_factor=False)
+            )
+    finally:
+        engine.dispose()
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "There was a problem generating backup codes. Turn on MFA with a phone number before generating backup codes."
+    )
