@@ -39,11 +39,18 @@ def backup_codes_section() -> rx.Component:
                 ManageMfaState.showing_codes,
                 rx.vstack(
                     rx.text("Save these codes somewhere safe. Each works once, and they won't be shown again."),
-                    rx.el.ol(
-                        rx.foreach(_CODES, lambda code: rx.el.li(rx.code(code))),
-                        id=BACKUP_CODES_ID,
-                        aria_label="Backup codes",
-                        tab_index=-1,
+                    # What Print prints, and nothing else: the codes, whose they are, and when.
+                    rx.el.div(
+                        rx.el.p("Backup codes for ", ManageMfaState.email, class_name="print-only"),
+                        rx.el.p("Generated ", ManageMfaState.codes_generated_on, class_name="print-only"),
+                        rx.el.ol(
+                            rx.foreach(_CODES, lambda code: rx.el.li(rx.code(code))),
+                            id=BACKUP_CODES_ID,
+                            aria_label="Backup codes",
+                            tab_index=-1,
+                        ),
+                        id="backup-codes-sheet",
+                        width="100%",
                     ),
                     rx.flex(
                         rx.button(
@@ -57,7 +64,7 @@ def backup_codes_section() -> rx.Component:
                             on_click=rx.call_script(_DOWNLOAD_JS),
                         ),
                         rx.button("Print", variant="soft", on_click=rx.call_script("window.print()")),
-                        rx.button("Done", on_click=[NEW_BACKUP_CODES.set_value([]), ManageMfaState.done]),
+                        rx.button("Done", on_click=ManageMfaState.done),
                         spacing="2",
                         wrap="wrap",
                     ),
@@ -65,7 +72,7 @@ def backup_codes_section() -> rx.Component:
                 rx.cond(
                     ManageMfaState.busy == "generate",
                     rx.text("Loading..."),
-                    rx.text(ManageMfaState.backup_codes_left, " unused backup codes left."),
+                    rx.text(ManageMfaState.backup_codes_text),
                 ),
             ),
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import Var
 
 from mfa_app import routes
 from mfa_app.components.backup_codes import backup_codes_section
@@ -14,14 +15,26 @@ from mfa_app.components.sessions import sessions_section
 from mfa_app.state.manage_mfa import STATUS_ID, EventView, ManageMfaState
 
 
+def _local_time(utc_iso: Var) -> Var:
+    """The browser's own date and time for an ISO time, like "Dec 2, 2026, 9:30 AM"."""
+    return Var(
+        _js_expr=f'new Date({utc_iso._js_expr}).toLocaleString(undefined, {{dateStyle: "medium", timeStyle: "short"}})',
+        _var_data=utc_iso._get_all_var_data(),
+    )
+
+
 def _event(event: EventView) -> rx.Component:
-    return rx.el.li(rx.text(event.when, " — ", event.text, " ", event.detail, size="2"))
+    return rx.el.li(rx.text(rx.el.time(_local_time(event.at), date_time=event.at), " — ", event.text, size="2"))
 
 
 def _security_events() -> rx.Component:
     return rx.box(
         rx.heading("Recent security events", as_="h2", size="4", id="security-events"),
         rx.el.ul(rx.foreach(ManageMfaState.events, _event), aria_labelledby="security-events"),
+        rx.cond(
+            ManageMfaState.more_events,
+            rx.button("Show more", variant="ghost", on_click=ManageMfaState.show_more_events),
+        ),
     )
 
 

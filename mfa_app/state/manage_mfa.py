@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -13,39 +14,31 @@ from reflex.experimental.client_state import ClientStateVar
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import BackupCodes
 from mfa_app.accounts.numbers import display
+from mfa_app.accounts.wording import event_sentence, unused_backup_codes
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus, go_to_backend
 
-EVENT_TEXT = {
-    "user.signed_up": "Account created",
-    "user.signed_in": "Signed in",
-    "user.locked": "Account locked after too many failed attempts",
-    "phone.added": "Phone number added",
-    "phone.verified": "Phone number verified",
-    "phone.reserved": "Phone number reserved for MFA",
-    "phone.disabled": "Phone number disabled for MFA",
-    "phone.made_default": "Default MFA phone changed",
-    "phone.removed": "Phone number removed",
-    "mfa.disabled": "MFA turned off",
-    "backup_codes.generated": "Backup codes generated",
-    "backup_code.used": "Backup code used",
-    "password.reset_requested": "Password reset link sent",
-    "password.reset": "Password changed with a reset link",
-    "session.revoked": "Session signed out",
-    "sessions.revoked_others": "Other sessions signed out",
-    "support.unlocked": "Account unlocked by support",
-    "support.sessions_revoked": "Sessions signed out by support",
-    "support.mfa_reset": "MFA turned off by support",
-}
 # Where the keyboard focus goes when an action ends: the messages saying what happened, or the
 # new backup codes.
 STATUS_ID = "manage-status"
+EVENTS_PER_PAGE = 10
 BACKUP_CODES_ID = "backup-codes"
 
 # New backup codes live only in the page (a React state the components render): Reflex would
 # store a state var with the tab's state on disk or in Redis. They reach the browser once, in
 # the event that shows them, and survive re-renders; Done, sign-out and the next load clear them.
 NEW_BACKUP_CODES = ClientStateVar.create("new_backup_codes", default=[])
+# While new codes are on show, leaving the page (reload, close, a link) asks first: they would be
+# gone for good.
+_ASK_BEFORE_LEAVING = rx.call_script(
+    "window.onbeforeunload = (e) => { e.preventDefault(); e.returnValue = ''; };"
+    " window.mfaAskBeforeFollowing = (e) => { if (e.target.closest('a[href]:not([download])') && !window.confirm("
+    "'Leave this page? Your new backup codes will not be shown again.')) { e.preventDefault(); e.stopPropagation(); } };"
+    " document.addEventListener('click', window.mfaAskBeforeFollowing, true)"
+)
+_LEAVE_FREELY = rx.call_script(
+    "window.onbeforeunload = null; document.removeEventListener('click', window.mfaAskBeforeFollowing, true)"
+)
 
 
 @dataclasses.dataclass
@@ -58,8 +51,7 @@ class PhoneView:
 @dataclasses.dataclass
 class EventView:
     text: str
-    detail: str
-    when: str
+    at: str  # ISO 8601 in UTC: the page shows it in the browser's own time zone
 
 
 @dataclasses.dataclass
@@ -77,8 +69,13 @@ class ManageMfaState(SessionState):
     available_phones: list[PhoneView] = []
     two_factor_enabled: bool = False
     backup_codes_left: int = 0
+    backup_codes_text: str = ""
     showing_codes: bool = False
+    codes_generated_on: str = ""  # the print sheet's date
+    email: str = ""
     events: list[EventView] = []
+    events_shown: int = EVENTS_PER_PAGE
+    more_events: bool = False
     confirmation: Confirmation = Confirmation()
     # A JavaScript string literal: the id of the control that opened the confirmation.
     confirmation_opener: str = '""'
@@ -109,11 +106,17 @@ class ManageMfaState(SessionState):
             PhoneView(p.id, display(p.phone_number), False) for p in verified if not p.reserved_for_second_factor
         ]
         self.two_factor_enabled = user.two_factor_enabled
+        self.email = user.email_address
         self.backup_codes_left = await self._call(accounts.count_backup_codes) if user.two_factor_enabled else 0
-        self.events = [
-            EventView(EVENT_TEXT.get(e.kind, e.kind), e.detail, e.created_at.strftime("%Y-%m-%d %H:%M UTC"))
-            for e in await self._call(accounts.security_events, 10)
-        ]
+        self.backup_codes_text = unused_backup_codes(self.backup_codes_left)
+        events = await self._call(accounts.security_events, self.events_shown + 1)
+        self.more_events = len(events) > self.events_shown
+        self.events = [EventView(event_sentence(e), _utc_iso(e.created_at)) for e in events[: self.events_shown]]
+
+    @rx.event
+    async def show_more_events(self):
+        self.events_shown += EVENTS_PER_PAGE
+        await self._refresh()
 
     async def _act(
         self,
@@ -162,10 +165,18 @@ class ManageMfaState(SessionState):
 
     @rx.event(background=True)
     async def use_for_mfa(self, phone_id: str):
+        """When this turns MFA on, the backup codes are made and shown right away (as Clerk does):
+        the person saves them while the page has their attention."""
+        async with self:
+            mfa_was_on = self.two_factor_enabled
         async for update in self._phone_act(
             "use_for_mfa", phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
         ):
             yield update
+        async with self:
+            turned_on = self.two_factor_enabled and not mfa_was_on
+        if turned_on:
+            yield ManageMfaState.generate_backup_codes
 
     @rx.event(background=True)
     async def make_default(self, phone_id: str):
@@ -225,6 +236,7 @@ class ManageMfaState(SessionState):
 
         def show(result: BackupCodes) -> None:
             self.showing_codes = True
+            self.codes_generated_on = datetime.now(UTC).strftime("%-d %B %Y")
             new_codes.append(result.codes)
 
         async for update in self._act(
@@ -237,14 +249,14 @@ class ManageMfaState(SessionState):
             refused="There was a problem generating backup codes",
         ):
             if new_codes:
-                yield NEW_BACKUP_CODES.push(new_codes.pop())
+                yield [NEW_BACKUP_CODES.push(new_codes.pop()), _ASK_BEFORE_LEAVING]
             yield update
 
     @rx.event
     async def done(self):
         self.showing_codes, self.notice = False, ""
         await self._refresh()
-        return NEW_BACKUP_CODES.push([])
+        return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY]
 
     @rx.event
     def codes_copied(self):
@@ -256,7 +268,7 @@ class ManageMfaState(SessionState):
         codes still on show go now, from the page too."""
         self.busy = "sign_out"
         self.showing_codes = False
-        return [NEW_BACKUP_CODES.push([]), go_to_backend(routes.AUTH_SIGN_OUT)]
+        return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY, go_to_backend(routes.AUTH_SIGN_OUT)]
 
 
 retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa)
@@ -264,3 +276,8 @@ retryable("manage.make_default", ManageMfaState.make_default)
 retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa)
 retryable("manage.remove", ManageMfaState.remove)
 retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes)
+
+
+def _utc_iso(moment: datetime) -> str:
+    """The database gives UTC times back without their zone (SQLite) or with it (PostgreSQL)."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()

@@ -176,3 +176,94 @@ def test_a_refused_generation_says_there_was_a_problem_generating_backup_codes(p
     expect(page.get_by_role("alert")).to_have_text(
         "There was a problem generating backup codes. Turn on MFA with a phone number before generating backup codes."
     )
+
+
+# 6. Backup codes: offered when MFA turns on, never a dead end, not lost by leaving, printed alone
+
+
+def test_turning_mfa_on_shows_backup_codes_right_away(page: Page, app: App):
+    account = seed_account(app, page, available=1)
+    phone = account.available_phones[0]
+    row(page, phone.shown).get_by_role("button", name="Use for MFA").click()
+    # MFA is on now: seeing the codes takes the second factor, a code sent to that phone.
+    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    expect(dialog.get_by_text("We sent a code to")).to_be_visible()
+    dialog.get_by_label("Enter code").fill(app.last_code(phone.e164))
+    dialog.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
+    expect(page.get_by_role("list", name="Backup codes")).to_be_focused()
+    page.get_by_role("button", name="Done").click()
+    expect(page.get_by_text("10 unused backup codes left.", exact=True)).to_be_visible()
+
+
+def test_no_backup_codes_left_says_so_next_to_generate(page: Page, app: App):
+    seed_account(app, page, mfa=1)
+    expect(page.get_by_text("No unused backup codes left. Generate a new set")).to_be_visible()
+    expect(page.get_by_text("0 unused backup codes left.")).to_have_count(0)
+    expect(page.get_by_role("button", name="Generate")).to_be_visible()
+
+
+def test_leaving_while_new_codes_are_on_show_asks_first(page: Page, app: App):
+    seed_account(app, page, mfa=1)
+    generate_codes(page)
+    asked: list[str] = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.get_by_role("link", name="Add a new phone number").click()
+    expect(page.get_by_role("list", name="Backup codes")).to_be_visible()
+    assert asked == ["confirm"]
+    page.evaluate("location.reload()")
+    page.wait_for_function("true")
+    expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
+    assert asked == ["confirm", "beforeunload"]
+    page.remove_listener("dialog", stay)
+    page.get_by_role("button", name="Done").click()
+    page.get_by_role("link", name="Add a new phone number").click()
+    expect(page.get_by_role("heading", name="Add phone")).to_be_visible()
+
+
+def test_print_gives_only_the_codes_the_account_and_the_date(page: Page, app: App):
+    account = seed_account(app, page, mfa=1)
+    codes = generate_codes(page)
+    page.emulate_media(media="print")
+    printed = [line for line in page.evaluate("document.body.innerText").splitlines() if line.strip()]
+    today = page.evaluate(
+        "new Date().toLocaleDateString('en-GB', {day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC'})"
+    )
+    assert printed == [f"Backup codes for {account.email}", f"Generated {today}", *codes]
+
+
+# 9. Security events as sentences, in the browser's time, with more on request
+
+
+def test_security_events_read_as_sentences_in_the_browsers_time(new_page, app: App):
+    from mfa_app import accounts
+    from mfa_app.state.service import context
+
+    page = new_page(timezone_id="America/New_York")
+    account = create_account(app, mfa=2)  # 7 events: created, and each phone added, verified, reserved
+    for phone in [*reversed(account.mfa_phones), *account.mfa_phones, *reversed(account.mfa_phones)]:
+        accounts.make_default_second_factor(context(), account.token, phone.id)
+    hand_off(page, account)
+    events = page.get_by_role("list", name="Recent security events").get_by_role("listitem")
+    expect(events).to_have_count(10)
+    newest = account.mfa_phones[0]
+    masked = "+1 *** *** " + newest.e164[-4:]
+    at = events.first.locator("time").get_attribute("datetime")
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "America/New_York"
+    local = page.evaluate(LOCAL_TIME_JS, [at, "America/New_York"])
+    assert local != page.evaluate(LOCAL_TIME_JS, [at, "UTC"])
+    expect(events.first).to_have_text(f"{local} — Default MFA phone changed to {masked}")
+    page.get_by_role("button", name="Show more").click()
+    expect(events.filter(has_text="Account created")).to_have_count(1)
+    expect(events.filter(has_text=f"Phone number {masked} reserved for MFA")).to_have_count(1)
+    expect(page.get_by_role("button", name="Show more")).to_have_count(0)
+
+
+LOCAL_TIME_JS = (
+    "([iso, timeZone]) => new Date(iso).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZone})"
+)
