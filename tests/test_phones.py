@@ -127,6 +127,24 @@ def test_the_default_cannot_be_disabled_while_other_mfa_phones_remain(ctx, user,
         accounts.set_reserved_for_second_factor(ctx, user.token, first.id, False)
 
 
+@pytest.mark.parametrize("action", ["disable_for_mfa", "remove"])
+def test_the_preview_of_the_default_gives_the_refusal_the_action_would_give(ctx, user, two_mfa_phones, action):
+    first, second = two_mfa_phones
+    preview = accounts.preview_phone_action(ctx, user.token, action, first.id)
+    fn = accounts.destroy_phone if action == "remove" else accounts.set_reserved_for_second_factor
+    with pytest.raises(AccountError) as refused:
+        fn(ctx, user.token, first.id, *([] if action == "remove" else [False]))
+    assert (preview.allowed, preview.explanation) == (False, refused.value.message)
+    assert accounts.preview_phone_action(ctx, user.token, action, second.id).allowed
+
+
+def test_the_preview_of_the_last_mfa_phone_says_mfa_and_backup_codes_stop(ctx, outbox, clock, user):
+    phone = enable_mfa(ctx, outbox, user.token)
+    preview = accounts.preview_phone_action(ctx, user.token, "remove", phone.id)
+    assert preview.allowed and preview.title == "Remove +1 415-555-2671?" and preview.confirm_label == "Remove"
+    assert "MFA will be turned off and your backup codes will stop working" in preview.explanation
+
+
 def test_the_default_cannot_be_removed_while_other_mfa_phones_remain(ctx, user, two_mfa_phones):
     first, _ = two_mfa_phones
     with pytest.raises(AccountError, match="second_factor_deletion_not_allowed"):

@@ -42,7 +42,7 @@ def backup_codes_section() -> rx.Component:
                     # What Print prints, and nothing else: the codes, whose they are, and when.
                     rx.el.div(
                         rx.el.p("Backup codes for ", ManageMfaState.email, class_name="print-only"),
-                        rx.el.p("Generated ", ManageMfaState.codes_generated_on, class_name="print-only"),
+                        rx.el.p("Generated ", ManageMfaState.sheet_date, class_name="print-only"),
                         rx.el.ol(
                             rx.foreach(_CODES, lambda code: rx.el.li(rx.code(code))),
                             id=BACKUP_CODES_ID,
@@ -72,7 +72,7 @@ def backup_codes_section() -> rx.Component:
                 rx.cond(
                     ManageMfaState.busy == "generate",
                     rx.text("Loading..."),
-                    rx.text(ManageMfaState.backup_codes_text),
+                    rx.text(ManageMfaState.backups_left_text),
                 ),
             ),
         ),

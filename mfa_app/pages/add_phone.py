@@ -61,7 +61,7 @@ def _verify_code() -> rx.Component:
         notice_text(AddPhoneState.notice),
         rx.form(
             rx.vstack(
-                code_field(id=CODE_ID, auto_focus=True),
+                code_field(id=CODE_ID, auto_focus=True, on_change=AddPhoneState.clear_error),
                 error_text(AddPhoneState.error),
                 rx.flex(
                     submit_button("Verify", AddPhoneState.busy),

@@ -7,7 +7,8 @@ import reflex as rx
 from mfa_app import routes
 from mfa_app.components.forms import code_field, error_text, field, submit_button
 from mfa_app.components.layout import layout
-from mfa_app.state.sign_in import CODE_ID, EMAIL_ID, PASSWORD_ID, SecondFactorPhone, SignInState, SignUpState
+from mfa_app.components.second_factor import other_ways, sent_line
+from mfa_app.state.sign_in import CODE_ID, EMAIL_ID, PASSWORD_ID, SignInState, SignUpState
 
 
 def _credentials(on_submit, busy, button: str, password_autocomplete: str) -> rx.Component:
@@ -41,30 +42,18 @@ def sign_up() -> rx.Component:
     )
 
 
-def _other_phone(phone: SecondFactorPhone) -> rx.Component:
-    return rx.button(
-        "Send code to " + phone.masked,
-        variant="soft",
-        type="button",
-        loading=SignInState.sending,
-        on_click=SignInState.send_code(phone.id),
-    )
-
-
 def _second_factor() -> rx.Component:
     return rx.vstack(
         rx.heading("Verify it's you", as_="h1"),
-        rx.cond(
-            SignInState.method == "backup_code",
-            rx.text("Enter one of your backup codes."),
-            rx.cond(SignInState.sent_to != "", rx.text("We sent a code to ", SignInState.sent_to, ".")),
-        ),
+        sent_line(SignInState),
         rx.form(
             rx.vstack(
                 rx.cond(
                     SignInState.method == "backup_code",
-                    field("Enter code", CODE_ID, auto_complete="off", spell_check=False),
-                    code_field(id=CODE_ID, auto_focus=True),
+                    field(
+                        "Enter code", CODE_ID, auto_complete="off", spell_check=False, on_change=SignInState.clear_error
+                    ),
+                    code_field(id=CODE_ID, auto_focus=True, on_change=SignInState.clear_error),
                 ),
                 error_text(SignInState.error),
                 submit_button("Continue", SignInState.busy),
@@ -75,15 +64,7 @@ def _second_factor() -> rx.Component:
             reset_on_submit=True,
             width="100%",
         ),
-        rx.flex(
-            rx.foreach(SignInState.phones, _other_phone),
-            rx.cond(
-                SignInState.backup_code_available & (SignInState.method != "backup_code"),
-                rx.button("Use a backup code", variant="ghost", type="button", on_click=SignInState.use_backup_code),
-            ),
-            spacing="2",
-            wrap="wrap",
-        ),
+        other_ways(SignInState),
         width="100%",
     )
 

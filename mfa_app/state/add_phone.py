@@ -97,7 +97,12 @@ class AddPhoneState(SessionState):
             await self._call(accounts.prepare_verification, phone_id, self.router.session.client_ip)
             notice, resend_in = f"We sent a code to {shown}.", int(RESEND_COOLDOWN.total_seconds())
         except accounts.AccountError as exc:
-            error, resend_in = exc.message, int(exc.meta.get("seconds_left", 0))
+            if exc.code == "verification_code_too_many_requests":
+                # A code went out moments ago (another tab): it still works, and the countdown
+                # on Resend code is the one place the wait is said.
+                notice, resend_in = f"We sent a code to {shown}.", int(exc.meta.get("seconds_left", 0))
+            else:
+                error = exc.message
         finally:
             async with self:
                 self.busy, self.error, self.resend_in = False, error, resend_in
@@ -116,6 +121,11 @@ class AddPhoneState(SessionState):
                 self.resend_in -= 1
 
     @rx.event
+    def clear_error(self):
+        """The person types again: the message about the last try is done with."""
+        self.error = ""
+
+    @rx.event
     async def verify(self, form_data: dict):
         self.busy, self.error, self.notice = True, "", ""
         yield
@@ -129,4 +139,4 @@ class AddPhoneState(SessionState):
         yield focus(ADDED_ID if self.step == "done" else CODE_ID)
 
 
-retryable("add_phone.submit_number", AddPhoneState.submit_number)
+retryable("add_phone.submit_number", AddPhoneState.submit_number, "add a phone number")

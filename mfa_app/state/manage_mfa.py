@@ -69,9 +69,9 @@ class ManageMfaState(SessionState):
     available_phones: list[PhoneView] = []
     two_factor_enabled: bool = False
     backup_codes_left: int = 0
-    backup_codes_text: str = ""
+    backups_left_text: str = ""
     showing_codes: bool = False
-    codes_generated_on: str = ""  # the print sheet's date
+    sheet_date: str = ""  # the print sheet's date
     email: str = ""
     events: list[EventView] = []
     events_shown: int = EVENTS_PER_PAGE
@@ -108,7 +108,7 @@ class ManageMfaState(SessionState):
         self.two_factor_enabled = user.two_factor_enabled
         self.email = user.email_address
         self.backup_codes_left = await self._call(accounts.count_backup_codes) if user.two_factor_enabled else 0
-        self.backup_codes_text = unused_backup_codes(self.backup_codes_left)
+        self.backups_left_text = unused_backup_codes(self.backup_codes_left)
         events = await self._call(accounts.security_events, self.events_shown + 1)
         self.more_events = len(events) > self.events_shown
         self.events = [EventView(event_sentence(e), _utc_iso(e.created_at)) for e in events[: self.events_shown]]
@@ -148,7 +148,8 @@ class ManageMfaState(SessionState):
         except NeedsReverification as needed:
             reverify = needed.event
         except accounts.AccountError as exc:
-            error = f"{refused}. {exc.message}" if refused else exc.message
+            # Signed out meanwhile: that alone is the news (the page shows the signed-out text).
+            error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
         finally:
             async with self:
                 self.busy, self.error = "", error
@@ -236,7 +237,7 @@ class ManageMfaState(SessionState):
 
         def show(result: BackupCodes) -> None:
             self.showing_codes = True
-            self.codes_generated_on = datetime.now(UTC).strftime("%-d %B %Y")
+            self.sheet_date = datetime.now(UTC).strftime("%-d %B %Y")
             new_codes.append(result.codes)
 
         async for update in self._act(
@@ -271,11 +272,11 @@ class ManageMfaState(SessionState):
         return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY, go_to_backend(routes.AUTH_SIGN_OUT)]
 
 
-retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa)
-retryable("manage.make_default", ManageMfaState.make_default)
-retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa)
-retryable("manage.remove", ManageMfaState.remove)
-retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes)
+retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa, "use a phone number for MFA")
+retryable("manage.make_default", ManageMfaState.make_default, "change your default MFA phone")
+retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa, "stop using a phone number for MFA")
+retryable("manage.remove", ManageMfaState.remove, "remove a phone number from your account")
+retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes, "generate new backup codes")
 
 
 def _utc_iso(moment: datetime) -> str:

@@ -72,6 +72,8 @@ class SignInState(SessionState):
     phones: list[SecondFactorPhone] = []
     backup_code_available: bool = False
     sent_to: str = ""
+    resend_in: int = 0
+    _countdown: int = 0  # second_factor.count_down's
     busy: bool = False
     sending: bool = False
     error: str = ""
@@ -89,7 +91,7 @@ class SignInState(SessionState):
     @rx.event
     def load(self):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
-        self.error, self.busy = "", False
+        self.error, self.busy, self.resend_in = "", False, 0
         self._keep_pending("")
 
     @rx.event(background=True)
@@ -112,6 +114,7 @@ class SignInState(SessionState):
             ]
             self.backup_code_available = any(f.strategy == "backup_code" for f in factors)
             self.step, self.method, self.busy = "second_factor", "phone_code", False
+            self.sent_to, self.resend_in = "", 0  # a new sign-in: the codes of an earlier one are no use
             first_phone = self.phones[0].id if self.phones else ""
         if first_phone:
             yield SignInState.send_code(first_phone)
@@ -121,11 +124,25 @@ class SignInState(SessionState):
         def send():
             return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
 
-        await second_factor.send_code(self, phone_id, send)
+        if await second_factor.send_code(self, phone_id, send):
+            yield SignInState.count_down
+
+    @rx.event(background=True)
+    async def count_down(self):
+        await second_factor.count_down(self)
 
     @rx.event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
+
+    @rx.event
+    def use_text_message(self):
+        self.method, self.error = "phone_code", ""
+
+    @rx.event
+    def clear_error(self):
+        """The person types again: the message about the last try is done with."""
+        self.error = ""
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):

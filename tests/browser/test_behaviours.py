@@ -4,14 +4,16 @@ confirmed, and the backup codes' loading and failure texts."""
 
 from __future__ import annotations
 
+import re
 import threading
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from mfa_app.store.tables import PhoneRow
-from tests.browser.conftest import App, create_account, hand_off, new_phone, seed_account, shoot
+from mfa_app.store.tables import PhoneRow, SmsSendRow
+from tests.browser.conftest import App, create_account, hand_off, new_phone, seed_account, settle, shoot
 from tests.browser.test_manage_mfa import generate_codes, row
 
 ACTIVE_IN_DIALOG_JS = "!!document.activeElement?.closest('[role=alertdialog]')"
@@ -222,6 +224,7 @@ def test_leaving_while_new_codes_are_on_show_asks_first(page: Page, app: App):
     assert asked == ["confirm", "beforeunload"]
     page.remove_listener("dialog", stay)
     page.get_by_role("button", name="Done").click()
+    expect(page.get_by_text("10 unused backup codes left.")).to_be_visible()
     page.get_by_role("link", name="Add a new phone number").click()
     expect(page.get_by_role("heading", name="Add phone")).to_be_visible()
 
@@ -267,3 +270,86 @@ def test_security_events_read_as_sentences_in_the_browsers_time(new_page, app: A
 LOCAL_TIME_JS = (
     "([iso, timeZone]) => new Date(iso).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZone})"
 )
+
+
+# 4. An SMS limit's refusal: when to try again, the backup code, the code already received
+
+
+def test_an_sms_limit_refusal_says_when_and_points_to_the_backup_code(page: Page, app: App):
+    account = create_account(app, mfa=1, backup_codes=True)
+    phone = account.mfa_phones[0]
+    engine = app.engine()  # the phone's hourly sign-in codes are used up (with the step-up's)
+    try:
+        with engine.begin() as db:
+            for n in range(4):
+                db.execute(
+                    sa.insert(SmsSendRow).values(
+                        id=f"sms_filled_{phone.e164}_{n}",
+                        phone_number=phone.e164,
+                        purpose="sign_in",
+                        sent_at=datetime.now(UTC),
+                    )
+                )
+    finally:
+        engine.dispose()
+    sign_in_with_password(page, account.email, account.password)
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(
+            r"^Too many codes were sent to this phone number in the last hour\. Try again in \d+ minutes\. "
+            r"A code you received in the last 10 minutes still works\. Or use a backup code\.$"
+        )
+    )
+    page.get_by_role("button", name="Use a backup code").click()
+    page.get_by_label("Enter code").fill(account.backup_codes[0])
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible(timeout=15_000)  # argon2id
+
+
+# 9. The message about the last try goes when the person types again
+
+
+def test_a_wrong_code_message_clears_when_typing_again(page: Page, app: App):
+    seed_account(app, page, next_path="/account/add-phone")
+    phone = new_phone()
+    page.get_by_label("Enter phone number").fill(phone.national)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("status")).to_have_text(f"We sent a code to {phone.shown}.")
+    right = app.last_code(phone.e164)
+    page.get_by_label("Enter code").fill(f"{(int(right) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_have_text("That code is incorrect. 4 tries left.")
+    page.get_by_label("Enter code").press_sequentially(right[0])
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+# 10. The re-verification dialog: what it confirms, the way back, the countdown, its buttons
+
+
+def test_the_reverification_dialog_says_what_it_confirms_and_counts_the_resend_down(page: Page, app: App):
+    account = create_account(app, mfa=1, backup_codes=True)
+    app.make_sessions_stale(account.email)
+    hand_off(page, account)
+    page.get_by_role("button", name="Generate").click()
+    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    expect(dialog).to_contain_text("You asked to generate new backup codes.")
+    expect(dialog.get_by_text(f"We sent a code to +1 *** *** {account.mfa_phones[0].e164[-4:]}.")).to_be_visible()
+    expect(dialog.get_by_role("button", name=re.compile(r"^Resend code \(\d+ s\)$"))).to_be_disabled()
+    cancel, go_on = dialog.get_by_role("button", name="Cancel"), dialog.get_by_role("button", name="Continue")
+    assert abs(cancel.bounding_box()["y"] - go_on.bounding_box()["y"]) < 1  # one row
+    shoot(page, "manage-reverify-code")
+
+    dialog.get_by_role("button", name="Use a backup code").click()
+    expect(dialog.get_by_label("Backup code")).to_be_visible()
+    dialog.get_by_role("button", name="Use a text message instead").click()
+    expect(dialog.get_by_label("Enter code")).to_be_visible()
+
+    cancel.click()  # and back at once: the code sent a moment ago still works
+    expect(dialog).to_be_hidden()
+    settle(page)
+    page.get_by_role("button", name="Generate").click()
+    expect(dialog.get_by_text("We sent a code to")).to_be_visible()
+    expect(dialog.get_by_role("button", name=re.compile(r"^Resend code \(\d+ s\)$"))).to_be_disabled()
+    expect(dialog.get_by_role("alert")).to_have_count(0)
+    dialog.get_by_label("Enter code").fill(app.last_code(account.mfa_phones[0].e164))
+    dialog.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)

@@ -1,0 +1,57 @@
+"""What the sign-in's second step and the re-verification dialog share: the line saying where the
+code went, and the other ways to finish (resend, another phone, a backup code, back to a text)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def sent_line(state) -> rx.Component:
+    return rx.cond(
+        state.method == "backup_code",
+        rx.text("Enter one of your backup codes."),
+        rx.cond(state.sent_to != "", rx.text("We sent a code to ", state.sent_to, ".")),
+    )
+
+
+def _phone_button(state, phone) -> rx.Component:
+    """ "Resend code (N s)" for the phone the code went to, "Send code to …" for the others; all
+    wait for the countdown."""
+    label = rx.cond(
+        phone.masked == state.sent_to,
+        rx.cond(state.resend_in > 0, "Resend code (" + state.resend_in.to_string() + " s)", "Resend code"),
+        "Send code to " + phone.masked,
+    )
+    return rx.button(
+        label,
+        variant="soft",
+        type="button",
+        loading=state.sending,
+        disabled=state.resend_in > 0,
+        on_click=state.send_code(phone.id),
+    )
+
+
+def other_ways(state) -> rx.Component:
+    return rx.flex(
+        rx.cond(
+            state.method == "backup_code",
+            rx.cond(
+                state.phones.length() > 0,
+                rx.button(
+                    "Use a text message instead", variant="ghost", type="button", on_click=state.use_text_message
+                ),
+            ),
+            rx.fragment(
+                rx.foreach(state.phones, lambda phone: _phone_button(state, phone)),
+                rx.cond(
+                    state.backup_code_available,
+                    rx.button("Use a backup code", variant="ghost", type="button", on_click=state.use_backup_code),
+                ),
+            ),
+        ),
+        spacing="3",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
