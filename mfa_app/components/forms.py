@@ -10,10 +10,14 @@ from reflex.vars.base import Var
 _DIGITS_ONLY_JS = Var(_js_expr="(e) => { e.target.value = e.target.value.replace(/\\D/g, '').slice(0, 6) }")
 
 
-def field(label: str, id: str, **input_props) -> rx.Component:
+def field(label: str, id: str, hint: str = "", **input_props) -> rx.Component:
+    """A labelled input; `hint`, said under it (and read with it), is what the value must be."""
+    if hint:
+        input_props["aria_describedby"] = f"{id}-hint"
     return rx.vstack(
         rx.el.label(label, html_for=id, class_name="field-label"),
         rx.input(id=id, name=id, required=True, size="3", width="100%", **input_props),
+        rx.text(hint, id=f"{id}-hint", size="2", color_scheme="gray", high_contrast=True) if hint else rx.fragment(),
         spacing="1",
         width="100%",
     )

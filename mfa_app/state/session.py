@@ -26,6 +26,7 @@ T = TypeVar("T")
 class SessionState(rx.State):
     loaded: bool = False
     signed_in: bool = False
+    session_ended: bool = False  # signed out by the service (expired, revoked), not by the person
 
     # Whose view data the tab's states hold: a keyed hash of the session (tab_owner.py).
     _owner: str = ""
@@ -64,6 +65,8 @@ class SessionState(rx.State):
         except accounts.AccountError:
             user = None
         self.signed_in = user is not None
+        # The browser still has a session cookie the service no longer accepts.
+        self.session_ended = user is None and bool(self._token())
         self.loaded = True
         return user
 

@@ -22,6 +22,11 @@ PASSWORD_ID = "password"
 CODE_ID = "code"
 
 
+# The pages a sign-in may return to (`?next=`): only these, so no link can send a person on
+# to another site after signing in.
+_ACCOUNT_PAGES = (routes.MANAGE_MFA, routes.ADD_PHONE)
+
+
 @dataclasses.dataclass
 class SecondFactorPhone:
     id: str
@@ -38,24 +43,31 @@ async def _with_credentials(
     async with state:
         if state.busy:
             return None
-        state.busy, state.error = True, ""
-    succeeded, error = False, ""
+        state.busy, state.error, state.error_code = True, "", ""
+    succeeded, error, code = False, "", ""
     try:
         result = await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
         succeeded = True
         return result
     except accounts.AccountError as exc:
-        error = exc.message
+        error, code = exc.message, exc.code
         return None
     finally:
         if not succeeded:
             async with state:
-                state.busy, state.error = False, error
+                state.busy, state.error, state.error_code = False, error, code
 
 
 class SignUpState(SessionState):
     busy: bool = False
     error: str = ""
+    error_code: str = ""  # the refusal's code: which field it is about, and "form_identifier_exists"
+
+    @rx.event
+    async def load(self):
+        """A visitor who is signed in already has nothing to do here."""
+        if await self._check_signed_in():
+            return rx.redirect(routes.MANAGE_MFA)
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
@@ -63,7 +75,7 @@ class SignUpState(SessionState):
         if result is not None:
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
         elif self.error:
-            yield focus(EMAIL_ID)
+            yield focus(PASSWORD_ID if self.error_code.startswith("form_password") else EMAIL_ID)
 
 
 class SignInState(SessionState):
@@ -77,6 +89,9 @@ class SignInState(SessionState):
     busy: bool = False
     sending: bool = False
     error: str = ""
+    error_code: str = ""
+    # Where the person goes once signed in: the account page they were sent here from.
+    next_path: str = routes.MANAGE_MFA
 
     # The pending sign-in's token is no var: Reflex would store it with the tab's state. It is
     # kept in this process's memory for this socket only (connections.py).
@@ -89,10 +104,14 @@ class SignInState(SessionState):
         self._claim_tab()
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
         self.error, self.busy, self.resend_in = "", False, 0
         self._keep_pending("")
+        asked = self.router.url.query_parameters.get("next", "")
+        self.next_path = asked if asked in _ACCOUNT_PAGES else routes.MANAGE_MFA
+        if await self._check_signed_in():
+            return rx.redirect(self.next_path)
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
@@ -102,7 +121,7 @@ class SignInState(SessionState):
                 yield focus(PASSWORD_ID)
             return
         if result.attempt.status == "complete":
-            yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
+            yield await hand_off_session(result.session_token, self.next_path)
             return
         factors = result.attempt.supported_second_factors
         async with self:
@@ -167,6 +186,6 @@ class SignInState(SessionState):
                 if verified:
                     self._keep_pending("")
         if verified:
-            yield await hand_off_session(token, routes.MANAGE_MFA)
+            yield await hand_off_session(token, self.next_path)
         elif error:
             yield focus(CODE_ID)

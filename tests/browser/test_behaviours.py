@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from mfa_app.store.tables import PhoneRow, SmsSendRow
+from mfa_app.store.tables import PhoneRow, SessionRow, SmsSendRow, UserRow
 from tests.browser.conftest import App, create_account, hand_off, new_phone, seed_account, settle, shoot
 from tests.browser.test_manage_mfa import generate_codes, row
 
@@ -353,3 +353,71 @@ def test_the_reverification_dialog_says_what_it_confirms_and_counts_the_resend_d
     dialog.get_by_label("Enter code").fill(app.last_code(account.mfa_phones[0].e164))
     dialog.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
+
+
+# 8. An ended session is explained, and signing in again goes back to the page
+
+
+def test_an_ended_session_is_explained_and_signing_in_returns_to_the_page(page: Page, app: App):
+    account = seed_account(app, page, next_path="/account/add-phone")
+    engine = app.engine()  # signed out from another device
+    try:
+        with engine.begin() as db:
+            user_id = sa.select(UserRow.id).where(UserRow.email == account.email).scalar_subquery()
+            db.execute(sa.update(SessionRow).where(SessionRow.user_id == user_id).values(revoked_at=datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    page.reload()
+    expect(page.get_by_role("heading", name="Your session has ended")).to_be_visible()
+    shoot(page, "session-ended")
+    page.get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Add phone")).to_be_visible()
+    assert page.url.endswith("/account/add-phone")
+
+
+def test_a_next_page_outside_the_app_is_not_followed(page: Page, app: App):
+    account = create_account(app)
+    page.goto("/sign-in?next=//attacker.test/")
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+    assert page.url.endswith("/account/manage-mfa")
+
+
+# 12. Sign-up and sign-in: the rules first, the focus on the field in error, the way to sign in
+
+
+def test_sign_up_shows_the_password_rules_and_focuses_the_password_it_refuses(page: Page, app: App):
+    page.goto("/sign-up")
+    password = page.get_by_label("Password")
+    expect(page.get_by_text("At least 8 characters, and not a common password.")).to_be_visible()
+    expect(password).to_have_attribute("aria-describedby", "password-hint")
+    page.get_by_label("Email address").fill("rules-first@example.com")
+    password.fill("1234567")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_have_text("Use a password of at least 8 characters.")
+    expect(password).to_be_focused()
+
+
+def test_sign_up_with_a_taken_email_links_to_sign_in(page: Page, app: App):
+    account = create_account(app)
+    page.goto("/sign-up")
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_have_text("An account with this email address already exists. Sign in instead")
+    page.get_by_role("alert").get_by_role("link", name="Sign in instead").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/sign-up"])
+def test_a_signed_in_visitor_of_sign_in_or_sign_up_goes_to_the_manage_page(page: Page, app: App, path: str):
+    seed_account(app, page)
+    page.goto(path)
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+    assert page.url.endswith("/account/manage-mfa")
