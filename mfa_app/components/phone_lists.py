@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mfa_app import routes
 from mfa_app.state.manage_mfa import ManageMfaState, PhoneView
 
 
@@ -52,6 +53,41 @@ def _available_phone(phone: PhoneView) -> rx.Component:
             color_scheme="red",
         ),
         class_name="phone-row",
+    )
+
+
+def _unverified_phone(phone: PhoneView) -> rx.Component:
+    return rx.el.li(
+        rx.text(phone.number, rx.badge("Unverified", color_scheme="amber", margin_left="0.5em"), weight="medium"),
+        rx.button(
+            rx.link("Verify", href=routes.ADD_PHONE + "?phone=" + phone.id, aria_label="Verify " + phone.number),
+            as_child=True,
+            size="2",
+            variant="soft",
+        ),
+        _action(
+            "Remove from account",
+            "remove",
+            phone,
+            ManageMfaState.ask_to_confirm("remove", phone.id),
+            color_scheme="red",
+        ),
+        class_name="phone-row",
+    )
+
+
+def unverified_phone_list() -> rx.Component:
+    """Numbers added but never verified: a new code to finish, or remove them."""
+    return rx.cond(
+        ManageMfaState.unverified_phones.length() > 0,
+        rx.box(
+            rx.heading("Phone numbers waiting to be verified", as_="h2", size="4", id="unverified-phones"),
+            rx.el.ul(
+                rx.foreach(ManageMfaState.unverified_phones, _unverified_phone),
+                class_name="phone-list",
+                aria_labelledby="unverified-phones",
+            ),
+        ),
     )
 
 

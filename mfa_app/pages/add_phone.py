@@ -19,7 +19,7 @@ def _enter_number() -> rx.Component:
             rx.vstack(
                 rx.el.label("Country", html_for="region", class_name="field-label"),
                 rx.el.select(
-                    *[rx.el.option(f"{region} {code}", value=region) for region, code in regions()],
+                    *[rx.el.option(name, value=region) for region, name in regions()],
                     id="region",
                     value=AddPhoneState.region,
                     on_change=AddPhoneState.set_region,
@@ -39,12 +39,21 @@ def _enter_number() -> rx.Component:
                     aria_describedby="phone-preview",
                 ),
                 rx.text(
-                    rx.cond(AddPhoneState.formatted != "", "Will be added as " + AddPhoneState.formatted, ""),
+                    # Not next to a refusal of that same number.
+                    rx.cond(
+                        (AddPhoneState.formatted != "") & (AddPhoneState.error == ""),
+                        "Will be added as " + AddPhoneState.formatted,
+                        "",
+                    ),
                     id="phone-preview",
                     size="2",
                 ),
                 error_text(AddPhoneState.error),
-                submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
+                rx.flex(
+                    submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
+                    _cancel(),
+                    spacing="3",
+                ),
                 spacing="2",
                 width="100%",
             ),
@@ -77,9 +86,17 @@ def _verify_code() -> rx.Component:
                         disabled=AddPhoneState.resend_in > 0,
                         on_click=AddPhoneState.resend,
                     ),
+                    _cancel(),
                     spacing="3",
+                    wrap="wrap",
                 ),
-                spacing="2",
+                rx.button(
+                    "Use a different number",
+                    variant="ghost",
+                    type="button",
+                    on_click=AddPhoneState.use_different_number,
+                ),
+                spacing="3",
                 width="100%",
             ),
             on_submit=AddPhoneState.verify,
@@ -90,10 +107,29 @@ def _verify_code() -> rx.Component:
     )
 
 
+def _cancel() -> rx.Component:
+    """Back to the MFA settings: a link that looks like the form's other button."""
+    return rx.button(
+        rx.link("Cancel", href=routes.MANAGE_MFA), as_child=True, variant="soft", color_scheme="gray", size="3"
+    )
+
+
 def _added() -> rx.Component:
     return rx.vstack(
         rx.heading("Phone added", as_="h1", id=ADDED_ID, tab_index=-1),
-        rx.link("Back to MFA settings", href=routes.MANAGE_MFA),
+        rx.text(AddPhoneState.formatted, " is verified and on your account."),
+        error_text(AddPhoneState.error),
+        rx.flex(
+            rx.button(
+                "Use for MFA",
+                loading=AddPhoneState.busy,
+                on_click=AddPhoneState.use_for_mfa,
+                id="add_phone.use_for_mfa",  # reverify.focus_id
+            ),
+            rx.link("Back to MFA settings", href=routes.MANAGE_MFA),
+            spacing="4",
+            align="center",
+        ),
     )
 
 

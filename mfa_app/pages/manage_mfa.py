@@ -9,7 +9,7 @@ from mfa_app import routes
 from mfa_app.components.backup_codes import backup_codes_section
 from mfa_app.components.forms import error_text, notice_text
 from mfa_app.components.layout import layout, signed_in_only
-from mfa_app.components.phone_lists import available_phone_list, confirm_dialog, mfa_phone_list
+from mfa_app.components.phone_lists import available_phone_list, confirm_dialog, mfa_phone_list, unverified_phone_list
 from mfa_app.components.reverify_dialog import reverify_dialog
 from mfa_app.components.sessions import sessions_section
 from mfa_app.state.manage_mfa import STATUS_ID, EventView, ManageMfaState
@@ -64,6 +64,7 @@ def manage_mfa() -> rx.Component:
             ),
             mfa_phone_list(),
             available_phone_list(),
+            unverified_phone_list(),
             rx.link("Add a new phone number", href=routes.ADD_PHONE),
             backup_codes_section(),
             sessions_section(),

@@ -67,6 +67,7 @@ class Confirmation:
 class ManageMfaState(SessionState):
     mfa_phones: list[PhoneView] = []
     available_phones: list[PhoneView] = []
+    unverified_phones: list[PhoneView] = []
     two_factor_enabled: bool = False
     backup_codes_left: int = 0
     backups_left_text: str = ""
@@ -96,7 +97,7 @@ class ManageMfaState(SessionState):
         if user is None:
             # Signed out (or the session was revoked elsewhere): nothing of the account stays.
             self.showing_codes = False
-            self.mfa_phones, self.available_phones, self.events = [], [], []
+            self.mfa_phones, self.available_phones, self.unverified_phones, self.events = [], [], [], []
             self.two_factor_enabled, self.backup_codes_left = False, 0
             return
         verified = [p for p in user.phone_numbers if p.verification.status == "verified"]
@@ -104,6 +105,9 @@ class ManageMfaState(SessionState):
         self.mfa_phones = [PhoneView(p.id, display(p.phone_number), p.default_second_factor) for p in mfa]
         self.available_phones = [
             PhoneView(p.id, display(p.phone_number), False) for p in verified if not p.reserved_for_second_factor
+        ]
+        self.unverified_phones = [
+            PhoneView(p.id, display(p.phone_number), False) for p in user.phone_numbers if p not in verified
         ]
         self.two_factor_enabled = user.two_factor_enabled
         self.email = user.email_address

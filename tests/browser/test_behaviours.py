@@ -421,3 +421,75 @@ def test_a_signed_in_visitor_of_sign_in_or_sign_up_goes_to_the_manage_page(page:
     page.goto(path)
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     assert page.url.endswith("/account/manage-mfa")
+
+
+# 7. Unverified phones: listed, verified with a new code, or removed
+
+
+def test_an_unverified_phone_is_listed_and_can_be_verified_or_removed(page: Page, app: App):
+    from mfa_app import accounts
+    from mfa_app.state.service import context
+
+    account = create_account(app)
+    waiting, other = new_phone(), new_phone()
+    for phone in (waiting, other):
+        phone.id = accounts.create_phone(context(), account.token, phone.e164).id
+    hand_off(page, account)
+    unverified = page.get_by_role("list", name="Phone numbers waiting to be verified").get_by_role("listitem")
+    expect(unverified).to_have_count(2)
+    expect(unverified.first).to_contain_text(f"{waiting.shown}Unverified")
+    shoot(page, "manage-unverified-phones")
+
+    row(page, other.shown).get_by_role("button", name="Remove from account").click()
+    confirm = page.get_by_role("alertdialog", name=f"Remove {other.shown}?")
+    confirm.get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("status")).to_have_text("Phone removed.")
+    expect(unverified).to_have_count(1)
+
+    row(page, waiting.shown).get_by_role("link", name=f"Verify {waiting.shown}").click()
+    expect(page.get_by_role("heading", name="Verify phone")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(f"We sent a code to {waiting.shown}.")
+    page.get_by_label("Enter code").fill(app.last_code(waiting.e164))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+
+
+# 11. Add phone: countries by name, the calling code followed, a way back on each step, "Use for MFA"
+
+
+def test_the_country_list_names_countries_and_follows_a_typed_calling_code(page: Page, app: App):
+    seed_account(app, page, next_path="/account/add-phone")
+    country = page.get_by_label("Country")
+    expect(country.locator("option[value=GB]")).to_have_text("United Kingdom (+44)")
+    page.get_by_label("Enter phone number").fill("+44 7911 123456")
+    expect(country).to_have_value("GB")
+    expect(page.get_by_text("Will be added as +44 7911 123456", exact=True)).to_be_visible()
+
+
+def test_no_preview_next_to_a_number_that_cannot_receive_texts(page: Page, app: App):
+    seed_account(app, page, next_path="/account/add-phone")
+    page.get_by_label("Enter phone number").fill("+44 20 7946 0018")  # a London landline
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_have_text("This number can't receive text messages. Enter a mobile number.")
+    expect(page.get_by_text("Will be added as")).to_have_count(0)
+
+
+def test_add_phone_has_cancel_and_a_different_number_and_offers_use_for_mfa(page: Page, app: App):
+    seed_account(app, page, next_path="/account/add-phone")
+    expect(page.get_by_role("link", name="Cancel")).to_have_attribute("href", "/account/manage-mfa")
+    first, second = new_phone(), new_phone()
+    page.get_by_label("Enter phone number").fill(first.national)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("status")).to_have_text(f"We sent a code to {first.shown}.")
+    expect(page.get_by_role("link", name="Cancel")).to_be_visible()
+    page.get_by_role("button", name="Use a different number").click()
+    expect(page.get_by_role("heading", name="Add phone")).to_be_visible()
+    page.get_by_label("Enter phone number").fill(second.national)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("status")).to_have_text(f"We sent a code to {second.shown}.")
+    page.get_by_label("Enter code").fill(app.last_code(second.e164))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text(f"{second.shown} is verified and on your account.")).to_be_visible()
+    page.get_by_role("button", name="Use for MFA").click()
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+    expect(page.get_by_text(f"{second.shown} (Default)")).to_be_visible()
