@@ -8,12 +8,14 @@ import reflex as rx
 from reflex.utils.prerequisites import get_states_dir
 
 from mfa_app import origins, routes
+from mfa_app.components.connection import replace_reflex_overlay
 from mfa_app.dev_only import refuse_outbox_in_production
 from mfa_app.failures import backend_exception_handler
 from mfa_app.http import auth_routes
 from mfa_app.logs import escape_every_log_record
 from mfa_app.pages import add_phone, manage_mfa, password_reset, sign_in  # noqa: F401  (registers the @rx.page routes)
 from mfa_app.pages.dev_outbox import dev_outbox
+from mfa_app.pages.not_found import not_found
 from mfa_app.private_files import keep_private
 from mfa_app.settings import get_settings
 from mfa_app.state.dev_outbox import DevOutboxState
@@ -39,11 +41,13 @@ app = rx.App(
     backend_exception_handler=backend_exception_handler,
 )
 protect(app)
+replace_reflex_overlay(app)
 # Reflex hands the socket server a copy of config.cors_allowed_origins made now, before the
 # frontend's URL is settled (see mfa_app/origins.py): let it ask at each handshake instead.
 assert app.sio is not None  # made by rx.App
 app.sio.eio.cors_allowed_origins = origins.is_allowed
 app.add_page(index, route="/", on_load=rx.redirect(routes.MANAGE_MFA))
+app.add_page(not_found, route="404", title="Page not found")
 app.register_lifespan_task(purge_periodically)
 if settings.sms_provider == "outbox":
     app.add_page(dev_outbox, route=routes.DEV_OUTBOX, title="SMS outbox", on_load=DevOutboxState.load)

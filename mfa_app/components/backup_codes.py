@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mfa_app.components.layout import section
 from mfa_app.state.manage_mfa import BACKUP_CODES_ID, NEW_BACKUP_CODES, ManageMfaState
 
 _CODES = NEW_BACKUP_CODES.value.to(list[str])
@@ -25,7 +26,12 @@ _DOWNLOAD_JS = (
 def backup_codes_section() -> rx.Component:
     return rx.cond(
         ManageMfaState.two_factor_enabled,
-        rx.vstack(
+        section(
+            rx.heading("Backup codes", as_="h2", size="4"),
+            rx.text(
+                "For when your phones are not at hand: each code signs you in once, instead of a text message.",
+                size="2",
+            ),
             rx.el.p(
                 "Generate new backup codes? - ",
                 rx.button(

@@ -20,57 +20,81 @@ def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.C
     )
 
 
-def _mfa_phone(phone: PhoneView) -> rx.Component:
+def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, object]]) -> rx.Component:
+    """A phone: its number, then its actions (label, action, handler) lined up on the right; on
+    a narrow screen the same actions in a menu."""
     return rx.el.li(
-        rx.text(phone.number, rx.cond(phone.is_default, " (Default)", ""), weight="medium"),
-        _action(
-            "Disable for MFA", "disable_for_mfa", phone, ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id)
+        label,
+        rx.flex(
+            *[
+                _action(text, action, phone, handler, **({"color_scheme": "red"} if action == "remove" else {}))
+                for text, action, handler in actions
+            ],
+            spacing="2",
+            class_name="row-actions",
         ),
-        rx.cond(
-            ~phone.is_default,
-            _action("Make default", "make_default", phone, ManageMfaState.make_default(phone.id)),
-        ),
-        _action(
-            "Remove from account",
-            "remove",
-            phone,
-            ManageMfaState.ask_to_confirm("remove", phone.id),
-            color_scheme="red",
+        rx.dropdown_menu.root(
+            rx.dropdown_menu.trigger(
+                rx.icon_button(
+                    rx.icon("ellipsis"), variant="soft", aria_label="Actions for " + phone.number, class_name="row-menu"
+                ),
+            ),
+            rx.dropdown_menu.content(
+                *[
+                    rx.dropdown_menu.item(text, on_click=handler, color="red" if action == "remove" else None)
+                    for text, action, handler in actions
+                ],
+            ),
         ),
         class_name="phone-row",
     )
 
 
+def _number(phone: PhoneView, *marks: rx.Component) -> rx.Component:
+    return rx.text(phone.number, *marks, weight="medium", class_name="phone-number")
+
+
+def _mfa_phone(phone: PhoneView) -> rx.Component:
+    disable = ("Disable for MFA", "disable_for_mfa", ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id))
+    make_default = ("Make default", "make_default", ManageMfaState.make_default(phone.id))
+    remove = ("Remove from account", "remove", ManageMfaState.ask_to_confirm("remove", phone.id))
+    return rx.cond(
+        phone.is_default,
+        # The badge reads "(Default)", as the reference's text does.
+        _row(phone, _number(phone, " ", rx.badge("(Default)", color_scheme="indigo")), [disable, remove]),
+        _row(phone, _number(phone), [disable, make_default, remove]),
+    )
+
+
 def _available_phone(phone: PhoneView) -> rx.Component:
-    return rx.el.li(
-        rx.text(phone.number, weight="medium"),
-        _action("Use for MFA", "use_for_mfa", phone, ManageMfaState.use_for_mfa(phone.id)),
-        _action(
-            "Remove from account",
-            "remove",
-            phone,
-            ManageMfaState.ask_to_confirm("remove", phone.id),
-            color_scheme="red",
-        ),
-        class_name="phone-row",
+    return _row(
+        phone,
+        _number(phone),
+        [
+            ("Use for MFA", "use_for_mfa", ManageMfaState.use_for_mfa(phone.id)),
+            ("Remove from account", "remove", ManageMfaState.ask_to_confirm("remove", phone.id)),
+        ],
     )
 
 
 def _unverified_phone(phone: PhoneView) -> rx.Component:
     return rx.el.li(
-        rx.text(phone.number, rx.badge("Unverified", color_scheme="amber", margin_left="0.5em"), weight="medium"),
-        rx.button(
-            rx.link("Verify", href=routes.ADD_PHONE + "?phone=" + phone.id, aria_label="Verify " + phone.number),
-            as_child=True,
-            size="2",
-            variant="soft",
-        ),
-        _action(
-            "Remove from account",
-            "remove",
-            phone,
-            ManageMfaState.ask_to_confirm("remove", phone.id),
-            color_scheme="red",
+        _number(phone, " ", rx.badge("Unverified", color_scheme="amber", high_contrast=True)),
+        rx.flex(
+            rx.button(
+                rx.link("Verify", href=routes.ADD_PHONE + "?phone=" + phone.id, aria_label="Verify " + phone.number),
+                as_child=True,
+                size="2",
+                variant="soft",
+            ),
+            _action(
+                "Remove from account",
+                "remove",
+                phone,
+                ManageMfaState.ask_to_confirm("remove", phone.id),
+                color_scheme="red",
+            ),
+            spacing="2",
         ),
         class_name="phone-row",
     )

@@ -52,7 +52,8 @@ def _enter_number() -> rx.Component:
                 rx.flex(
                     submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
                     _cancel(),
-                    spacing="3",
+                    spacing="4",
+                    align="center",
                 ),
                 spacing="2",
                 width="100%",
@@ -87,7 +88,8 @@ def _verify_code() -> rx.Component:
                         on_click=AddPhoneState.resend,
                     ),
                     _cancel(),
-                    spacing="3",
+                    spacing="4",
+                    align="center",
                     wrap="wrap",
                 ),
                 rx.button(
@@ -108,10 +110,8 @@ def _verify_code() -> rx.Component:
 
 
 def _cancel() -> rx.Component:
-    """Back to the MFA settings: a link that looks like the form's other button."""
-    return rx.button(
-        rx.link("Cancel", href=routes.MANAGE_MFA), as_child=True, variant="soft", color_scheme="gray", size="3"
-    )
+    """Back to the MFA settings, nothing added."""
+    return rx.link("Cancel", href=routes.MANAGE_MFA, size="3", underline="always")
 
 
 def _added() -> rx.Component:

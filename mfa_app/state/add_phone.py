@@ -50,8 +50,9 @@ class AddPhoneState(SessionState):
 
     @rx.event
     def set_number(self, value: str):
-        """Typed with its calling code ("+44 …"), the number takes the country along."""
-        self.number = value
+        """Typed with its calling code ("+44 …"), the number takes the country along. A refusal
+        was about the number before: it goes."""
+        self.number, self.error = value, ""
         self.region = region_typed(value, self.region)
         self.formatted = preview(value, self.region)
 

@@ -437,7 +437,7 @@ def test_an_unverified_phone_is_listed_and_can_be_verified_or_removed(page: Page
     hand_off(page, account)
     unverified = page.get_by_role("list", name="Phone numbers waiting to be verified").get_by_role("listitem")
     expect(unverified).to_have_count(2)
-    expect(unverified.first).to_contain_text(f"{waiting.shown}Unverified")
+    expect(unverified.first.get_by_text(f"{waiting.shown} Unverified", exact=True)).to_be_visible()
     shoot(page, "manage-unverified-phones")
 
     row(page, other.shown).get_by_role("button", name="Remove from account").click()
@@ -493,3 +493,31 @@ def test_add_phone_has_cancel_and_a_different_number_and_offers_use_for_mfa(page
     page.get_by_role("button", name="Use for MFA").click()
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     expect(page.get_by_text(f"{second.shown} (Default)")).to_be_visible()
+
+
+# Design: the outline while connecting, "Reconnecting…" instead of Reflex's toast, a 404 page
+
+
+# The page's WebSocket, every connection failing as a refused one does (an error, then a close).
+UNREACHABLE_BACKEND_JS = """
+window.WebSocket = function () {
+    const refused = {readyState: 0, send() {}, close() {}};
+    setTimeout(() => {
+        refused.readyState = 3;
+        refused.onerror?.(new Event("error"));
+        refused.onclose?.(new CloseEvent("close", {code: 1006}));
+    }, 10);
+    return refused;
+};
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+"""
+RECONNECTING = "Reconnecting… Your changes wait until the connection is back."
+
+
+def test_an_unreachable_backend_shows_the_outline_and_a_reconnecting_notice(page: Page, app: App):
+    page.add_init_script(UNREACHABLE_BACKEND_JS)
+    page.goto("/account/manage-mfa")
+    expect(page.locator("#page-loading")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text(RECONNECTING)
+    expect(page.get_by_text("Cannot connect to server")).to_have_count(0)
+    shoot(page, "reconnecting")

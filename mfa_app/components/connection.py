@@ -1,0 +1,28 @@
+"""What a person sees while the page can't reach the backend: a plain "Reconnecting…" notice
+instead of Reflex's developer toast (which shows the websocket URL and error text)."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_core.core.banner import has_connection_errors
+
+
+def reconnecting_notice() -> rx.Component:
+    return rx.cond(
+        has_connection_errors,
+        rx.box(
+            rx.callout(
+                "Reconnecting… Your changes wait until the connection is back.",
+                icon="wifi_off",
+                color_scheme="amber",
+                high_contrast=True,
+                role="alert",
+            ),
+            class_name="reconnecting",
+        ),
+    )
+
+
+def replace_reflex_overlay(app: rx.App) -> None:
+    """Put the notice where Reflex's connection toaster and pulser would be."""
+    app.app_wraps[(5, "Overlay")] = lambda stateful: reconnecting_notice() if stateful else None
