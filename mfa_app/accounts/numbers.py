@@ -107,7 +107,7 @@ def region_typed(raw: str, current: str) -> str:
         calling_code = phonenumbers.parse(raw[:_MAX_INPUT], None).country_code
     except NumberParseException:
         return current
-    if calling_code == phonenumbers.country_code_for_region(current):
+    if calling_code is None or calling_code == phonenumbers.country_code_for_region(current):
         return current
     return phonenumbers.region_code_for_country_code(calling_code) or current
 

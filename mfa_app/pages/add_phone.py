@@ -7,7 +7,7 @@ import reflex as rx
 from mfa_app import routes
 from mfa_app.accounts.numbers import regions
 from mfa_app.components.forms import code_field, error_text, notice_text, submit_button
-from mfa_app.components.layout import layout, signed_in_only
+from mfa_app.components.layout import layout, section, signed_in_only
 from mfa_app.components.reverify_dialog import reverify_dialog
 from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState
 
@@ -138,11 +138,13 @@ def add_phone() -> rx.Component:
     return layout(
         signed_in_only(
             AddPhoneState,
-            rx.match(
-                AddPhoneState.step,
-                ("verify", _verify_code()),
-                ("done", _added()),
-                _enter_number(),
+            section(
+                rx.match(
+                    AddPhoneState.step,
+                    ("verify", _verify_code()),
+                    ("done", _added()),
+                    _enter_number(),
+                ),
             ),
             reverify_dialog(),
         )

@@ -7,7 +7,7 @@ import reflex as rx
 from mfa_app import routes
 from mfa_app.accounts.passwords import RULES as PASSWORD_RULES
 from mfa_app.components.forms import code_field, error_text, field, submit_button
-from mfa_app.components.layout import layout
+from mfa_app.components.layout import layout, section
 from mfa_app.components.second_factor import other_ways, sent_line
 from mfa_app.state.sign_in import CODE_ID, EMAIL_ID, PASSWORD_ID, SignInState, SignUpState
 
@@ -56,10 +56,12 @@ def _sign_up_refused() -> rx.Component:
 @rx.page(route=routes.SIGN_UP, title="Sign up")
 def sign_up() -> rx.Component:
     return layout(
-        rx.heading("Sign up", as_="h1", on_mount=SignUpState.load),
-        _sign_up_refused(),
-        _credentials(SignUpState.submit, SignUpState.busy, "Sign up", "new-password", password_hint=PASSWORD_RULES),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN, underline="always")),
+        section(
+            rx.heading("Sign up", as_="h1", on_mount=SignUpState.load),
+            _sign_up_refused(),
+            _credentials(SignUpState.submit, SignUpState.busy, "Sign up", "new-password", password_hint=PASSWORD_RULES),
+            rx.text("Already have an account? ", rx.link("Sign in", href=routes.SIGN_IN, underline="always")),
+        ),
     )
 
 
@@ -93,16 +95,18 @@ def _second_factor() -> rx.Component:
 @rx.page(route=routes.SIGN_IN, title="Sign in", on_load=SignInState.load)
 def sign_in() -> rx.Component:
     return layout(
-        rx.cond(
-            SignInState.step == "second_factor",
-            _second_factor(),
-            rx.vstack(
-                rx.heading("Sign in", as_="h1"),
-                error_text(SignInState.error),
-                _credentials(SignInState.submit, SignInState.busy, "Sign in", "current-password"),
-                rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, underline="always"),
-                rx.text("No account yet? ", rx.link("Sign up", href=routes.SIGN_UP, underline="always")),
-                width="100%",
+        section(
+            rx.cond(
+                SignInState.step == "second_factor",
+                _second_factor(),
+                rx.vstack(
+                    rx.heading("Sign in", as_="h1"),
+                    error_text(SignInState.error),
+                    _credentials(SignInState.submit, SignInState.busy, "Sign in", "current-password"),
+                    rx.link("Forgot password?", href=routes.FORGOT_PASSWORD, underline="always"),
+                    rx.text("No account yet? ", rx.link("Sign up", href=routes.SIGN_UP, underline="always")),
+                    width="100%",
+                ),
             ),
         ),
     )
