@@ -59,16 +59,16 @@ def signed_in_only(state: type[SessionState], *children: rx.Component) -> rx.Com
             rx.vstack(
                 rx.cond(
                     state.session_ended,
-                    rx.fragment(
-                        rx.heading("Your session has ended", as_="h1", size="5"),
-                        rx.text(
-                            "You were signed out: the session expired, or it was signed out from another "
-                            "device. You must be logged in to access this page."
-                        ),
+                    rx.callout(
+                        "Your session has ended: it expired, or it was signed out from another device.",
+                        icon="info",
+                        color_scheme="amber",
+                        high_contrast=True,
+                        width="100%",
                     ),
-                    # The page's one heading (the reference's text, word for word).
-                    rx.heading("You must be logged in to access this page", as_="h1", size="5"),
                 ),
+                # The page's one heading (the reference's text, word for word).
+                rx.heading("You must be logged in to access this page", as_="h1", size="5"),
                 rx.link("Sign in", href=sign_in_here),
             ),
         ),

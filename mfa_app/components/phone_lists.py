@@ -22,7 +22,8 @@ def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.C
 
 def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, object]]) -> rx.Component:
     """A phone: its number, then its actions (label, action, handler) lined up on the right; on
-    a narrow screen the same actions in a menu."""
+    a narrow screen the actions go under the number, one full-width button each (no menu: its
+    JavaScript would outweigh the page's budget)."""
     return rx.el.li(
         label,
         rx.flex(
@@ -32,19 +33,6 @@ def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, ob
             ],
             spacing="2",
             class_name="row-actions",
-        ),
-        rx.dropdown_menu.root(
-            rx.dropdown_menu.trigger(
-                rx.icon_button(
-                    rx.icon("ellipsis"), variant="soft", aria_label="Actions for " + phone.number, class_name="row-menu"
-                ),
-            ),
-            rx.dropdown_menu.content(
-                *[
-                    rx.dropdown_menu.item(text, on_click=handler, color="red" if action == "remove" else None)
-                    for text, action, handler in actions
-                ],
-            ),
         ),
         class_name="phone-row",
     )
@@ -95,6 +83,7 @@ def _unverified_phone(phone: PhoneView) -> rx.Component:
                 color_scheme="red",
             ),
             spacing="2",
+            class_name="row-actions",
         ),
         class_name="phone-row",
     )

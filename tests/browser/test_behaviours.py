@@ -368,7 +368,10 @@ def test_an_ended_session_is_explained_and_signing_in_returns_to_the_page(page: 
     finally:
         engine.dispose()
     page.reload()
-    expect(page.get_by_role("heading", name="Your session has ended")).to_be_visible()
+    expect(
+        page.get_by_text("Your session has ended: it expired, or it was signed out from another device.")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="You must be logged in to access this page")).to_be_visible()
     shoot(page, "session-ended")
     page.get_by_role("link", name="Sign in").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
