@@ -244,7 +244,20 @@ def test_region_from_accept_language(header, region):
     assert region_from_accept_language(header, "US") == region
 
 
-def test_regions_list_calling_codes():
+def test_regions_are_named_with_their_calling_codes_in_name_order():
     from mfa_app.accounts.numbers import regions
 
-    assert ("US", "+1") in regions() and ("GR", "+30") in regions()
+    listed = regions()
+    assert ("US", "United States (+1)") in listed and ("GR", "Greece (+30)") in listed
+    assert ("XK", "Kosovo (+383)") in listed  # named although phonenumbers' geocoder has no name for it
+    assert [name for _, name in listed] == sorted(name for _, name in listed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "current", "region"),
+    [("+44 7911 123456", "US", "GB"), ("+1 416 555 0100", "CA", "CA"), ("07911 123456", "GB", "GB"), ("+", "FR", "FR")],
+)
+def test_a_typed_calling_code_picks_its_region(typed, current, region):
+    from mfa_app.accounts.numbers import region_typed
+
+    assert region_typed(typed, current) == region

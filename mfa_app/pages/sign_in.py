@@ -38,7 +38,7 @@ def _credentials(on_submit, busy, button: str, password_autocomplete: str, passw
 def _sign_up_refused() -> rx.Component:
     """The service's reason; for an email address already in use, the way to sign in instead."""
     return rx.cond(
-        SignUpState.error_code == "form_identifier_exists",
+        SignUpState.refusal_kind == "form_identifier_exists",
         rx.callout(
             rx.fragment(
                 "An account with this email address already exists. ",

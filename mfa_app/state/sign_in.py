@@ -43,7 +43,7 @@ async def _with_credentials(
     async with state:
         if state.busy:
             return None
-        state.busy, state.error, state.error_code = True, "", ""
+        state.busy, state.error, state.refusal_kind = True, "", ""
     succeeded, error, code = False, "", ""
     try:
         result = await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
@@ -55,13 +55,13 @@ async def _with_credentials(
     finally:
         if not succeeded:
             async with state:
-                state.busy, state.error, state.error_code = False, error, code
+                state.busy, state.error, state.refusal_kind = False, error, code
 
 
 class SignUpState(SessionState):
     busy: bool = False
     error: str = ""
-    error_code: str = ""  # the refusal's code: which field it is about, and "form_identifier_exists"
+    refusal_kind: str = ""  # the refusal's AccountError code: the field it is about, "form_identifier_exists"
 
     @rx.event
     async def load(self):
@@ -75,7 +75,7 @@ class SignUpState(SessionState):
         if result is not None:
             yield await hand_off_session(result.session_token, routes.MANAGE_MFA)
         elif self.error:
-            yield focus(PASSWORD_ID if self.error_code.startswith("form_password") else EMAIL_ID)
+            yield focus(PASSWORD_ID if self.refusal_kind.startswith("form_password") else EMAIL_ID)
 
 
 class SignInState(SessionState):
@@ -89,7 +89,7 @@ class SignInState(SessionState):
     busy: bool = False
     sending: bool = False
     error: str = ""
-    error_code: str = ""
+    refusal_kind: str = ""
     # Where the person goes once signed in: the account page they were sent here from.
     next_path: str = routes.MANAGE_MFA
 
