@@ -30,15 +30,19 @@ BACKUP_CODES_ID = "backup-codes"
 NEW_BACKUP_CODES = ClientStateVar.create("new_backup_codes", default=[])
 # While new codes are on show, leaving the page (reload, close, a link) asks first: they would be
 # gone for good.
-_ASK_BEFORE_LEAVING = rx.call_script(
-    "window.onbeforeunload = (e) => { e.preventDefault(); e.returnValue = ''; };"
-    " window.mfaAskBeforeFollowing = (e) => { if (e.target.closest('a[href]:not([download])') && !window.confirm("
-    "'Leave this page? Your new backup codes will not be shown again.')) { e.preventDefault(); e.stopPropagation(); } };"
-    " document.addEventListener('click', window.mfaAskBeforeFollowing, true)"
-)
-_LEAVE_FREELY = rx.call_script(
+_LEAVE_FREELY_JS = (
     "window.onbeforeunload = null; document.removeEventListener('click', window.mfaAskBeforeFollowing, true)"
 )
+# A link followed anyway (the page goes, in the same tab) takes the question along with it.
+_ASK_BEFORE_LEAVING = rx.call_script(
+    "window.onbeforeunload = (e) => { e.preventDefault(); e.returnValue = ''; };"
+    " window.mfaAskBeforeFollowing = (e) => { if (!e.target.closest('a[href]:not([download])')) return;"
+    " if (window.confirm('Leave this page? Your new backup codes will not be shown again.')) { "
+    + _LEAVE_FREELY_JS
+    + "; } else { e.preventDefault(); e.stopPropagation(); } };"
+    " document.addEventListener('click', window.mfaAskBeforeFollowing, true)"
+)
+_LEAVE_FREELY = rx.call_script(_LEAVE_FREELY_JS)
 
 
 @dataclasses.dataclass

@@ -225,8 +225,20 @@ def test_leaving_while_new_codes_are_on_show_asks_first(page: Page, app: App):
     page.remove_listener("dialog", stay)
     page.get_by_role("button", name="Done").click()
     expect(page.get_by_text("10 unused backup codes left.")).to_be_visible()
+    page.get_by_role("link", name="Add a new phone number").click()  # no question once they are done with
+    expect(page.get_by_role("heading", name="Add phone")).to_be_visible()
+
+
+def test_leaving_anyway_takes_the_question_along(page: Page, app: App):
+    seed_account(app, page, mfa=1)
+    generate_codes(page)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("link", name="Add a new phone number").click()
     expect(page.get_by_role("heading", name="Add phone")).to_be_visible()
+    assert asked == ["Leave this page? Your new backup codes will not be shown again."]
+    page.get_by_role("link", name="Cancel").click()  # the next page's links ask nothing
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
 
 
 def test_print_gives_only_the_codes_the_account_and_the_date(page: Page, app: App):
