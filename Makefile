@@ -45,9 +45,10 @@ $(BUN_STAMP):
 	$(BUN_DIR)/node_modules/.bin/bun --version
 	touch $@
 
+# Reflex rewrites reflex.lock/package.json as it starts: the committed one comes back on exit.
 run: install
 	$(PY) -m mfa_app.store.migrate
-	$(VENV)/bin/reflex run $(RUN_ARGS)
+	trap 'git checkout -q -- reflex.lock 2>/dev/null || true' EXIT; $(VENV)/bin/reflex run $(RUN_ARGS)
 
 # The example host (examples/host_app): its own users, mfa_app mounted under /settings/security,
 # all its data under EXAMPLE_DATA_DIR. mfa_app is imported from this checkout.

@@ -124,7 +124,7 @@ def test_a_resend_after_the_cooldown_replaces_the_code(ctx, outbox, clock, user,
     assert accounts.attempt_verification(ctx, user.token, phone.id, new).verification.status == "verified"
 
 
-@pytest.mark.parametrize("garbage", ["", "12345", "1234567", "abcdef", "١٢٣٤٥٦", "12 34 56"])
+@pytest.mark.parametrize("garbage", ["", "12345", "1234567", "abcdef", "١٢٣٤٥٦", "12 34 5", "123_456"])
 def test_a_malformed_code_is_refused_without_using_a_try(ctx, user, phone, garbage):
     with pytest.raises(AccountError, match="form_param_format_invalid"):
         accounts.attempt_verification(ctx, user.token, phone.id, garbage)
@@ -135,3 +135,10 @@ def test_attempting_before_any_code_was_sent(ctx, user):
     phone = accounts.create_phone(ctx, user.token, "+14155552671")
     with pytest.raises(AccountError, match="verification_missing"):
         accounts.attempt_verification(ctx, user.token, phone.id, "123456")
+
+
+@pytest.mark.parametrize("written", ["{0} {1}", "{0}-{1}", " {0}{1} "])
+def test_a_code_written_with_a_space_or_a_hyphen_is_the_code(ctx, outbox, user, phone, written):
+    code = outbox.last_code()
+    typed = written.format(code[:3], code[3:])
+    assert accounts.attempt_verification(ctx, user.token, phone.id, typed).verification.status == "verified"

@@ -224,3 +224,17 @@ def test_the_settings_change_the_number_of_attempts_and_the_duration(ctx, clock,
             accounts.attempt_second_factor(ctx, pending, "backup_code", NOT_A_BACKUP_CODE)
     with pytest.raises(AccountError, match="user_locked"):
         accounts.attempt_second_factor(ctx, pending, "backup_code", NOT_A_BACKUP_CODE)
+
+
+def test_a_new_sign_in_gets_its_own_code_at_once(ctx, outbox, clock, user):
+    """The resend cooldown is per sign-in: a person who reloaded the code step and signed in
+    again gets a code for the new sign-in (the old one's code is for a sign-in that is gone)."""
+    phone = enable_mfa(ctx, outbox, user.token)
+    clock.advance(seconds=31)
+    first = accounts.sign_in(ctx, user.email, PASSWORD).session_token
+    accounts.prepare_second_factor(ctx, first, phone.id)
+    with pytest.raises(AccountError, match="verification_code_too_many_requests"):
+        accounts.prepare_second_factor(ctx, first, phone.id)  # the same sign-in waits
+    again = accounts.sign_in(ctx, user.email, PASSWORD).session_token
+    accounts.prepare_second_factor(ctx, again, phone.id)
+    assert accounts.attempt_second_factor(ctx, again, "phone_code", outbox.last_code()).status == "complete"

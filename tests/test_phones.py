@@ -127,6 +127,24 @@ def test_the_default_cannot_be_disabled_while_other_mfa_phones_remain(ctx, user,
         accounts.set_reserved_for_second_factor(ctx, user.token, first.id, False)
 
 
+@pytest.mark.parametrize("action", ["disable_for_mfa", "remove"])
+def test_the_preview_of_the_default_gives_the_refusal_the_action_would_give(ctx, user, two_mfa_phones, action):
+    first, second = two_mfa_phones
+    preview = accounts.preview_phone_action(ctx, user.token, action, first.id)
+    fn = accounts.destroy_phone if action == "remove" else accounts.set_reserved_for_second_factor
+    with pytest.raises(AccountError) as refused:
+        fn(ctx, user.token, first.id, *([] if action == "remove" else [False]))
+    assert (preview.allowed, preview.explanation) == (False, refused.value.message)
+    assert accounts.preview_phone_action(ctx, user.token, action, second.id).allowed
+
+
+def test_the_preview_of_the_last_mfa_phone_says_mfa_and_backup_codes_stop(ctx, outbox, clock, user):
+    phone = enable_mfa(ctx, outbox, user.token)
+    preview = accounts.preview_phone_action(ctx, user.token, "remove", phone.id)
+    assert preview.allowed and preview.title == "Remove +1 415-555-2671?" and preview.confirm_label == "Remove"
+    assert "MFA will be turned off and your backup codes will stop working" in preview.explanation
+
+
 def test_the_default_cannot_be_removed_while_other_mfa_phones_remain(ctx, user, two_mfa_phones):
     first, _ = two_mfa_phones
     with pytest.raises(AccountError, match="second_factor_deletion_not_allowed"):
@@ -226,7 +244,20 @@ def test_region_from_accept_language(header, region):
     assert region_from_accept_language(header, "US") == region
 
 
-def test_regions_list_calling_codes():
+def test_regions_are_named_with_their_calling_codes_in_name_order():
     from mfa_app.accounts.numbers import regions
 
-    assert ("US", "+1") in regions() and ("GR", "+30") in regions()
+    listed = regions()
+    assert ("US", "United States (+1)") in listed and ("GR", "Greece (+30)") in listed
+    assert ("XK", "Kosovo (+383)") in listed  # named although phonenumbers' geocoder has no name for it
+    assert [name for _, name in listed] == sorted(name for _, name in listed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "current", "region"),
+    [("+44 7911 123456", "US", "GB"), ("+1 416 555 0100", "CA", "CA"), ("07911 123456", "GB", "GB"), ("+", "FR", "FR")],
+)
+def test_a_typed_calling_code_picks_its_region(typed, current, region):
+    from mfa_app.accounts.numbers import region_typed
+
+    assert region_typed(typed, current) == region

@@ -20,6 +20,7 @@ from mfa_app.accounts.phones import (
     list_phones,
     make_default_second_factor,
     prepare_verification,
+    preview_phone_action,
     set_reserved_for_second_factor,
 )
 from mfa_app.accounts.recovery import check_password_reset, request_password_reset, reset_password
@@ -62,6 +63,7 @@ __all__ = [
     "prepare_reverification",
     "prepare_second_factor",
     "prepare_verification",
+    "preview_phone_action",
     "request_password_reset",
     "reset_password",
     "reverification_status",

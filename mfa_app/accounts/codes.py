@@ -52,7 +52,13 @@ def send_code(
 
     def reserve(db: Session) -> tuple[str, str]:
         now = ctx.now()
-        latest = _latest(db, col(VerificationRow.phone_id) == phone_id, col(VerificationRow.purpose) == purpose)
+        # A code for a session (sign-in, re-verification) waits only for that session's last one:
+        # a person who reloaded the sign-in and signed in again gets a code for the new sign-in
+        # (the old one was for a sign-in that is gone). The hourly caps still count every send.
+        same_session = () if session_id is None else (col(VerificationRow.session_id) == session_id,)
+        latest = _latest(
+            db, col(VerificationRow.phone_id) == phone_id, col(VerificationRow.purpose) == purpose, *same_session
+        )
         if latest is not None and now - latest.created_at < RESEND_COOLDOWN:
             wait = int((RESEND_COOLDOWN - (now - latest.created_at)).total_seconds()) + 1
             raise AccountError(
@@ -104,7 +110,7 @@ def check_code(
     wrong try (RefusedAfterCommit) for a wrong code. Sign-in and re-verification codes are
     second factors, under the lockout; a code for adding a phone is limited only by its tries."""
     now = ctx.now()
-    code = code.strip()
+    code = "".join(code.split()).replace("-", "")  # as written in the SMS or pasted: "123 456", "123-456"
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise AccountError("form_param_format_invalid", "Enter the 6-digit code from the text message.")
     if verification is None:

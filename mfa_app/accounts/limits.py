@@ -34,6 +34,8 @@ HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
 
 Budget = Literal["mfa_phone", "new_number"]
+# Said with every refusal: a person waiting for a text should not throw away the one they have.
+STILL_WORKS = "A code you received in the last 10 minutes still works."
 # Per budget: the setting of its app-wide cap, the cap's window, the refusal, what is paused.
 _APP_WIDE = {
     "mfa_phone": ("sms_global_per_minute", MINUTE, "Text messages can't be sent right now.", "codes to MFA phones"),
@@ -69,7 +71,11 @@ def check_app_wide(db: Session, settings: Settings, budget: Budget, now: datetim
     if wait:
         log.critical("SMS cap MFA_%s=%d reached: %s are paused (possible SMS pumping)", limit.upper(), cap, paused)
         raise AccountError(
-            "sms_send_error", f"{refusal} {try_again_in(wait)}", status=503, seconds_left=wait, limit=limit
+            "sms_send_error",
+            f"{refusal} {try_again_in(wait)} {STILL_WORKS}",
+            status=503,
+            seconds_left=wait,
+            limit=limit,
         )
 
 
@@ -82,7 +88,7 @@ def check_send_allowed(
     def hourly_cap(limit: str, too_many: str, *where) -> None:
         wait = _seconds_until_room(db, now, HOUR, getattr(settings, limit), *where)
         if wait:
-            message = f"{too_many} in the last hour. {try_again_in(wait)}"
+            message = f"{too_many} in the last hour. {try_again_in(wait)} {STILL_WORKS}"
             raise AccountError("too_many_requests", message, status=429, seconds_left=wait, limit=limit)
 
     check_country(settings, e164)

@@ -82,6 +82,16 @@ class ManagePage(BaseModel):
     events: list[SecurityEvent]  # newest first
 
 
+class PhoneActionPreview(BaseModel):
+    """What disabling or removing a phone would do, for the confirmation asked first: `allowed`
+    is False when the service would refuse it, and `explanation` then says why."""
+
+    allowed: bool
+    title: str
+    explanation: str
+    confirm_label: str = ""
+
+
 class DeletedObject(BaseModel):
     id: str
     deleted: bool = True

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers.geocoder import country_name_for_number
 
 from mfa_app.accounts.errors import AccountError
 
@@ -77,12 +78,43 @@ def display(e164: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.INTERNATIONAL)
 
 
+# Regions phonenumbers' geocoder has no English name for.
+_NAMES = {
+    "AC": "Ascension Island",
+    "BL": "Saint Barthélemy",
+    "EH": "Western Sahara",
+    "MF": "Saint Martin",
+    "TA": "Tristan da Cunha",
+    "XK": "Kosovo",
+}
+
+
+def _name(region: str) -> str:
+    example = phonenumbers.example_number(region)
+    return (country_name_for_number(example, "en") if example else "") or _NAMES.get(region, region)
+
+
 def regions() -> list[tuple[str, str]]:
-    """Every region phonenumbers knows, as (ISO code, "+calling code"), sorted by code."""
+    """Every region phonenumbers knows, as (ISO code, "United Kingdom (+44)"), sorted by name."""
+    named = [(region, _name(region)) for region in phonenumbers.SUPPORTED_REGIONS]
     return [
-        (region, f"+{phonenumbers.country_code_for_region(region)}")
-        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        (region, f"{name} (+{phonenumbers.country_code_for_region(region)})")
+        for region, name in sorted(named, key=lambda pair: pair[1])
     ]
+
+
+def region_typed(raw: str, current: str) -> str:
+    """The region a number typed with its calling code ("+44 …") belongs to; `current` when it
+    has none, or when `current` shares that calling code (+1: the US, Canada…)."""
+    if not raw.strip().startswith("+"):
+        return current
+    try:
+        calling_code = phonenumbers.parse(raw[:_MAX_INPUT], None).country_code
+    except NumberParseException:
+        return current
+    if calling_code is None or calling_code == phonenumbers.country_code_for_region(current):
+        return current
+    return phonenumbers.region_code_for_country_code(calling_code) or current
 
 
 def region_from_accept_language(header: str, fallback: str) -> str:

@@ -6,6 +6,8 @@ from mfa_app.accounts.errors import AccountError
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
+# The rules as a person reads them before choosing a password.
+RULES = f"At least {MIN_LENGTH} characters, and not a common password."
 COMMON_PASSWORDS = frozenset(
     [
         "123456",

@@ -10,12 +10,22 @@ from mfa_app.accounts.access import require_step_up, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
 from mfa_app.accounts.errors import AccountError, count, not_found
-from mfa_app.accounts.models import DeletedObject, PhoneNumber, Verification
+from mfa_app.accounts.models import DeletedObject, PhoneActionPreview, PhoneNumber, Verification
 from mfa_app.accounts.notify import notify
-from mfa_app.accounts.numbers import mask, parse_phone
+from mfa_app.accounts.numbers import display, mask, parse_phone
 from mfa_app.store.tables import BackupCodeRow, PhoneRow, VerificationRow
 
 MAX_PHONES_PER_ACCOUNT = 10
+_DEFAULT_PHONE_REFUSALS = {
+    "disable_for_mfa": AccountError(
+        "form_disable_default_second_factor_not_allowed",
+        "This is your default MFA phone. Make another phone the default before disabling this one.",
+    ),
+    "remove": AccountError(
+        "second_factor_deletion_not_allowed",
+        "This is your default MFA phone. Make another phone the default before removing this one.",
+    ),
+}
 
 
 def to_resource(db: Session, ctx: AccountContext, phone: PhoneRow) -> PhoneNumber:
@@ -182,11 +192,7 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
         require_step_up(ctx, db, session)
         phone = owned(db, user.id, phone_id)
         others = [p for p in mfa_phones(db, user.id) if p.id != phone.id]
-        if phone.default_second_factor and others:
-            raise AccountError(
-                "second_factor_deletion_not_allowed",
-                "This is your default MFA phone. Make another phone the default before removing this one.",
-            )
+        _refuse_the_default_while_others_remain("remove", phone, others)
         was_mfa = phone.reserved_for_second_factor and phone.verified_at is not None
         number = phone.phone_number
         db.execute(sa.delete(VerificationRow).where(col(VerificationRow.phone_id) == phone.id))
@@ -201,6 +207,41 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
     if mfa_turned_off:
         notify(ctx, [number], "this phone was removed and two-step verification was turned off for your account.")
     return DeletedObject(id=phone_id)
+
+
+def preview_phone_action(ctx: AccountContext, token: str, action: str, phone_id: str) -> PhoneActionPreview:
+    """What "disable_for_mfa" or "remove" would do to this phone, said before the person
+    confirms: the same refusal the action would give, or what else it turns off."""
+    if action not in _DEFAULT_PHONE_REFUSALS:
+        raise AccountError("form_param_value_invalid", "Choose Disable for MFA or Remove from account.")
+    with ctx.read() as db:
+        _, user = signed_in(ctx, db, token)
+        phone = owned(db, user.id, phone_id)
+        in_use = phone.reserved_for_second_factor and phone.verified_at is not None
+        others = [p for p in mfa_phones(db, user.id) if p.id != phone.id] if in_use else []
+    number, removing = display(phone.phone_number), action == "remove"
+    title = f"Remove {number}?" if removing else f"Disable {number} for MFA?"
+    if in_use and phone.default_second_factor and others:
+        return PhoneActionPreview(
+            allowed=False,
+            title=f"{number} is your default MFA phone",
+            explanation=_DEFAULT_PHONE_REFUSALS[action].message,
+        )
+    if in_use and not others:
+        explanation = "This is your last MFA phone: MFA will be turned off and your backup codes will stop working."
+    elif removing:
+        explanation = "The phone number will be removed from your account."
+    else:
+        explanation = "The phone number stays on your account but will no longer be used for MFA."
+    return PhoneActionPreview(
+        allowed=True, title=title, explanation=explanation, confirm_label="Remove" if removing else "Disable"
+    )
+
+
+def _refuse_the_default_while_others_remain(action: str, phone: PhoneRow, others: list[PhoneRow]) -> None:
+    if phone.default_second_factor and others:
+        refusal = _DEFAULT_PHONE_REFUSALS[action]
+        raise AccountError(refusal.code, refusal.message)
 
 
 def _unverified(db: Session, user_id: str, phone_id: str) -> PhoneRow:
@@ -227,11 +268,7 @@ def _unreserve(db: Session, ctx: AccountContext, phone: PhoneRow) -> bool:
     if not phone.reserved_for_second_factor:
         return False
     others = [p for p in mfa_phones(db, phone.user_id) if p.id != phone.id]
-    if phone.default_second_factor and others:
-        raise AccountError(
-            "form_disable_default_second_factor_not_allowed",
-            "This is your default MFA phone. Make another phone the default before disabling this one.",
-        )
+    _refuse_the_default_while_others_remain("disable_for_mfa", phone, others)
     phone.reserved_for_second_factor = False
     phone.default_second_factor = False
     db.add(phone)

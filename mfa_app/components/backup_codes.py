@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mfa_app.components.layout import section
 from mfa_app.state.manage_mfa import BACKUP_CODES_ID, NEW_BACKUP_CODES, ManageMfaState
 
 _CODES = NEW_BACKUP_CODES.value.to(list[str])
@@ -25,7 +26,12 @@ _DOWNLOAD_JS = (
 def backup_codes_section() -> rx.Component:
     return rx.cond(
         ManageMfaState.two_factor_enabled,
-        rx.vstack(
+        section(
+            rx.heading("Backup codes", as_="h2", size="4"),
+            rx.text(
+                "For when your phones are not at hand: each code signs you in once, instead of a text message.",
+                size="2",
+            ),
             rx.el.p(
                 "Generate new backup codes? - ",
                 rx.button(
@@ -39,11 +45,18 @@ def backup_codes_section() -> rx.Component:
                 ManageMfaState.showing_codes,
                 rx.vstack(
                     rx.text("Save these codes somewhere safe. Each works once, and they won't be shown again."),
-                    rx.el.ol(
-                        rx.foreach(_CODES, lambda code: rx.el.li(rx.code(code))),
-                        id=BACKUP_CODES_ID,
-                        aria_label="Backup codes",
-                        tab_index=-1,
+                    # What Print prints, and nothing else: the codes, whose they are, and when.
+                    rx.el.div(
+                        rx.el.p("Backup codes for ", ManageMfaState.email, class_name="print-only"),
+                        rx.el.p("Generated ", ManageMfaState.sheet_date, class_name="print-only"),
+                        rx.el.ol(
+                            rx.foreach(_CODES, lambda code: rx.el.li(rx.code(code))),
+                            id=BACKUP_CODES_ID,
+                            aria_label="Backup codes",
+                            tab_index=-1,
+                        ),
+                        id="backup-codes-sheet",
+                        width="100%",
                     ),
                     rx.flex(
                         rx.button(
@@ -57,12 +70,16 @@ def backup_codes_section() -> rx.Component:
                             on_click=rx.call_script(_DOWNLOAD_JS),
                         ),
                         rx.button("Print", variant="soft", on_click=rx.call_script("window.print()")),
-                        rx.button("Done", on_click=[NEW_BACKUP_CODES.set_value([]), ManageMfaState.done]),
+                        rx.button("Done", on_click=ManageMfaState.done),
                         spacing="2",
                         wrap="wrap",
                     ),
                 ),
-                rx.text(ManageMfaState.backup_codes_left, " unused backup codes left."),
+                rx.cond(
+                    ManageMfaState.busy == "generate",
+                    rx.text("Loading..."),
+                    rx.text(ManageMfaState.backups_left_text),
+                ),
             ),
         ),
     )

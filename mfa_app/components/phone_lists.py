@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from mfa_app import routes
 from mfa_app.state.manage_mfa import ManageMfaState, PhoneView
 
 
@@ -19,39 +20,89 @@ def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.C
     )
 
 
-def _mfa_phone(phone: PhoneView) -> rx.Component:
+def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, object]]) -> rx.Component:
+    """A phone: its number, then its actions (label, action, handler) lined up on the right; on
+    a narrow screen the actions go under the number, one full-width button each (no menu: its
+    JavaScript would outweigh the page's budget)."""
     return rx.el.li(
-        rx.text(phone.number, rx.cond(phone.is_default, " (Default)", ""), weight="medium"),
-        _action(
-            "Disable for MFA", "disable_for_mfa", phone, ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id)
-        ),
-        rx.cond(
-            ~phone.is_default,
-            _action("Make default", "make_default", phone, ManageMfaState.make_default(phone.id)),
-        ),
-        _action(
-            "Remove from account",
-            "remove",
-            phone,
-            ManageMfaState.ask_to_confirm("remove", phone.id),
-            color_scheme="red",
+        label,
+        rx.flex(
+            *[
+                _action(text, action, phone, handler, **({"color_scheme": "red"} if action == "remove" else {}))
+                for text, action, handler in actions
+            ],
+            spacing="2",
+            class_name="row-actions",
         ),
         class_name="phone-row",
     )
 
 
+def _number(phone: PhoneView, *marks: rx.Component) -> rx.Component:
+    return rx.text(phone.number, *marks, weight="medium", class_name="phone-number")
+
+
+def _mfa_phone(phone: PhoneView) -> rx.Component:
+    disable = ("Disable for MFA", "disable_for_mfa", ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id))
+    make_default = ("Make default", "make_default", ManageMfaState.make_default(phone.id))
+    remove = ("Remove from account", "remove", ManageMfaState.ask_to_confirm("remove", phone.id))
+    return rx.cond(
+        phone.is_default,
+        # The badge reads "(Default)", as the reference's text does.
+        _row(phone, _number(phone, " ", rx.badge("(Default)", color_scheme="indigo")), [disable, remove]),
+        _row(phone, _number(phone), [disable, make_default, remove]),
+    )
+
+
 def _available_phone(phone: PhoneView) -> rx.Component:
+    return _row(
+        phone,
+        _number(phone),
+        [
+            ("Use for MFA", "use_for_mfa", ManageMfaState.use_for_mfa(phone.id)),
+            ("Remove from account", "remove", ManageMfaState.ask_to_confirm("remove", phone.id)),
+        ],
+    )
+
+
+def _unverified_phone(phone: PhoneView) -> rx.Component:
     return rx.el.li(
-        rx.text(phone.number, weight="medium"),
-        _action("Use for MFA", "use_for_mfa", phone, ManageMfaState.use_for_mfa(phone.id)),
-        _action(
-            "Remove from account",
-            "remove",
-            phone,
-            ManageMfaState.ask_to_confirm("remove", phone.id),
-            color_scheme="red",
+        _number(phone, " ", rx.badge("Unverified", color_scheme="amber", high_contrast=True)),
+        rx.flex(
+            rx.button(
+                rx.link(
+                    "Verify", href=routes.paths.add_phone + "?phone=" + phone.id, aria_label="Verify " + phone.number
+                ),
+                as_child=True,
+                size="2",
+                variant="soft",
+            ),
+            _action(
+                "Remove from account",
+                "remove",
+                phone,
+                ManageMfaState.ask_to_confirm("remove", phone.id),
+                color_scheme="red",
+            ),
+            spacing="2",
+            class_name="row-actions",
         ),
         class_name="phone-row",
+    )
+
+
+def unverified_phone_list() -> rx.Component:
+    """Numbers added but never verified: a new code to finish, or remove them."""
+    return rx.cond(
+        ManageMfaState.unverified_phones.length() > 0,
+        rx.box(
+            rx.heading("Phone numbers waiting to be verified", as_="h2", size="4", id="unverified-phones"),
+            rx.el.ul(
+                rx.foreach(ManageMfaState.unverified_phones, _unverified_phone),
+                class_name="phone-list",
+                aria_labelledby="unverified-phones",
+            ),
+        ),
     )
 
 
@@ -84,42 +135,39 @@ def available_phone_list() -> rx.Component:
 
 
 def confirm_dialog() -> rx.Component:
+    """Asked before Disable for MFA and Remove: says what the action turns off, or, when the
+    service would refuse it, why (with nothing to confirm)."""
     confirmation = ManageMfaState.confirmation
-    removing = confirmation.action == "remove"
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
-            rx.alert_dialog.title(
-                rx.cond(removing, "Remove " + confirmation.number + "?", "Disable " + confirmation.number + " for MFA?")
-            ),
-            rx.alert_dialog.description(
-                rx.cond(
-                    confirmation.turns_mfa_off,
-                    "This is your last MFA phone: MFA will be turned off and your backup codes will stop working.",
-                    rx.cond(
-                        removing,
-                        "The phone number will be removed from your account.",
-                        "The phone number stays on your account but will no longer be used for MFA.",
-                    ),
-                )
-            ),
+            rx.alert_dialog.title(confirmation.title),
+            rx.alert_dialog.description(confirmation.explanation),
             rx.flex(
+                # No on_click of its own: Reflex would wrap the button, and the dialog's focus
+                # on open (its Cancel control) would land on the wrapper.
                 rx.alert_dialog.cancel(
-                    rx.button(
-                        "Cancel", variant="soft", color_scheme="gray", on_click=ManageMfaState.cancel_confirmation
-                    )
+                    rx.button(rx.cond(confirmation.allowed, "Cancel", "OK"), variant="soft", color_scheme="gray")
                 ),
-                rx.alert_dialog.action(
-                    rx.button(
-                        rx.cond(removing, "Remove", "Disable"),
-                        color_scheme="red",
-                        high_contrast=True,  # white on Radix's solid red is below 4.5:1
-                        on_click=ManageMfaState.confirm,
-                    )
+                rx.cond(
+                    confirmation.allowed,
+                    rx.alert_dialog.action(
+                        rx.button(
+                            confirmation.confirm_label,
+                            color_scheme="red",
+                            high_contrast=True,  # white on Radix's solid red is below 4.5:1
+                            on_click=ManageMfaState.confirm,
+                        )
+                    ),
                 ),
                 spacing="3",
                 justify="end",
                 margin_top="1em",
             ),
+            # Back to the control that opened it (Radix's own choice is lost: the page re-rendered).
+            on_close_auto_focus=rx.call_script(
+                f"document.getElementById({ManageMfaState.confirmation_opener})?.focus()"
+            ),
         ),
         open=confirmation.action != "",
+        on_open_change=ManageMfaState.set_confirmation_open,
     )

@@ -5,29 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from mfa_app.components.forms import code_field, error_text, field, submit_button
-from mfa_app.state.reverify import FactorPhone, ReverifyState
-
-
-def _phone_choice(phone: FactorPhone) -> rx.Component:
-    return rx.button(
-        "Send code to " + phone.masked,
-        variant="soft",
-        type="button",
-        on_click=ReverifyState.send_code(phone.id),
-        loading=ReverifyState.sending,
-    )
+from mfa_app.components.second_factor import other_ways, sent_line
+from mfa_app.state.reverify import ReverifyState
 
 
 def _second_factor_form() -> rx.Component:
-    return rx.cond(
-        ReverifyState.method == "backup_code",
-        field("Backup code", "secret", auto_complete="off", spell_check=False),
-        rx.vstack(
-            rx.cond(ReverifyState.sent_to != "", rx.text("We sent a code to ", ReverifyState.sent_to, ".")),
-            code_field(id="secret"),
-            rx.flex(rx.foreach(ReverifyState.phones, _phone_choice), spacing="2", wrap="wrap"),
-            width="100%",
+    return rx.vstack(
+        sent_line(ReverifyState),
+        rx.cond(
+            ReverifyState.method == "backup_code",
+            field("Backup code", "secret", auto_complete="off", spell_check=False, on_change=ReverifyState.clear_error),
+            code_field(id="secret", on_change=ReverifyState.clear_error),
         ),
+        width="100%",
     )
 
 
@@ -42,24 +32,23 @@ def reverify_dialog() -> rx.Component:
                     "Enter a code from a text message, or a backup code, to continue.",
                 )
             ),
+            rx.text("You asked to ", ReverifyState.purpose, ".", size="2", color_scheme="gray", high_contrast=True),
             rx.form(
                 rx.vstack(
                     rx.cond(
                         ReverifyState.needs_password,
-                        field("Password", "secret", type="password", auto_complete="current-password"),
+                        field(
+                            "Password",
+                            "secret",
+                            type="password",
+                            auto_complete="current-password",
+                            on_change=ReverifyState.clear_error,
+                        ),
                         _second_factor_form(),
                     ),
                     error_text(ReverifyState.error),
+                    rx.cond(~ReverifyState.needs_password, other_ways(ReverifyState)),
                     rx.flex(
-                        rx.cond(
-                            ReverifyState.backup_code_available & (ReverifyState.method != "backup_code"),
-                            rx.button(
-                                "Use a backup code",
-                                variant="ghost",
-                                type="button",
-                                on_click=ReverifyState.use_backup_code,
-                            ),
-                        ),
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         submit_button("Continue", ReverifyState.busy),
                         spacing="3",

@@ -7,7 +7,7 @@ import reflex as rx
 from mfa_app import routes
 from mfa_app.accounts.numbers import regions
 from mfa_app.components.forms import code_field, error_text, notice_text, submit_button
-from mfa_app.components.layout import layout, signed_in_only
+from mfa_app.components.layout import layout, section, signed_in_only
 from mfa_app.components.reverify_dialog import reverify_dialog
 from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState
 
@@ -19,7 +19,7 @@ def _enter_number() -> rx.Component:
             rx.vstack(
                 rx.el.label("Country", html_for="region", class_name="field-label"),
                 rx.el.select(
-                    *[rx.el.option(f"{region} {code}", value=region) for region, code in regions()],
+                    *[rx.el.option(name, value=region) for region, name in regions()],
                     id="region",
                     value=AddPhoneState.region,
                     on_change=AddPhoneState.set_region,
@@ -39,12 +39,22 @@ def _enter_number() -> rx.Component:
                     aria_describedby="phone-preview",
                 ),
                 rx.text(
-                    rx.cond(AddPhoneState.formatted != "", "Will be added as " + AddPhoneState.formatted, ""),
+                    # Not next to a refusal of that same number.
+                    rx.cond(
+                        (AddPhoneState.formatted != "") & (AddPhoneState.error == ""),
+                        "Will be added as " + AddPhoneState.formatted,
+                        "",
+                    ),
                     id="phone-preview",
                     size="2",
                 ),
                 error_text(AddPhoneState.error),
-                submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
+                rx.flex(
+                    submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
+                    _cancel(),
+                    spacing="4",
+                    align="center",
+                ),
                 spacing="2",
                 width="100%",
             ),
@@ -61,7 +71,7 @@ def _verify_code() -> rx.Component:
         notice_text(AddPhoneState.notice),
         rx.form(
             rx.vstack(
-                code_field(id=CODE_ID, auto_focus=True),
+                code_field(id=CODE_ID, auto_focus=True, on_change=AddPhoneState.clear_error),
                 error_text(AddPhoneState.error),
                 rx.flex(
                     submit_button("Verify", AddPhoneState.busy),
@@ -77,9 +87,18 @@ def _verify_code() -> rx.Component:
                         disabled=AddPhoneState.resend_in > 0,
                         on_click=AddPhoneState.resend,
                     ),
-                    spacing="3",
+                    _cancel(),
+                    spacing="4",
+                    align="center",
+                    wrap="wrap",
                 ),
-                spacing="2",
+                rx.button(
+                    "Use a different number",
+                    variant="ghost",
+                    type="button",
+                    on_click=AddPhoneState.use_different_number,
+                ),
+                spacing="3",
                 width="100%",
             ),
             on_submit=AddPhoneState.verify,
@@ -90,10 +109,27 @@ def _verify_code() -> rx.Component:
     )
 
 
+def _cancel() -> rx.Component:
+    """Back to the MFA settings, nothing added."""
+    return rx.link("Cancel", href=routes.paths.manage_mfa, size="3", underline="always")
+
+
 def _added() -> rx.Component:
     return rx.vstack(
         rx.heading("Phone added", as_="h1", id=ADDED_ID, tab_index=-1),
-        rx.link("Back to MFA settings", href=routes.paths.manage_mfa),
+        rx.text(AddPhoneState.formatted, " is verified and on your account."),
+        error_text(AddPhoneState.error),
+        rx.flex(
+            rx.button(
+                "Use for MFA",
+                loading=AddPhoneState.busy,
+                on_click=AddPhoneState.use_for_mfa,
+                id="add_phone.use_for_mfa",  # reverify.focus_id
+            ),
+            rx.link("Back to MFA settings", href=routes.paths.manage_mfa),
+            spacing="4",
+            align="center",
+        ),
     )
 
 
@@ -101,11 +137,13 @@ def add_phone() -> rx.Component:
     return layout(
         signed_in_only(
             AddPhoneState,
-            rx.match(
-                AddPhoneState.step,
-                ("verify", _verify_code()),
-                ("done", _added()),
-                _enter_number(),
+            section(
+                rx.match(
+                    AddPhoneState.step,
+                    ("verify", _verify_code()),
+                    ("done", _added()),
+                    _enter_number(),
+                ),
             ),
             reverify_dialog(),
         )

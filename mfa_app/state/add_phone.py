@@ -6,9 +6,9 @@ import asyncio
 
 import reflex as rx
 
-from mfa_app import accounts
+from mfa_app import accounts, routes
 from mfa_app.accounts.codes import RESEND_COOLDOWN
-from mfa_app.accounts.numbers import preview, region_from_accept_language
+from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, focus
@@ -32,17 +32,61 @@ class AddPhoneState(SessionState):
 
     @rx.event
     async def load(self):
+        """A fresh number step; with `?phone=` (Verify, on the manage page's unverified phone),
+        that phone's code step, with a new code on its way."""
         self.step, self.number, self.formatted, self.phone_id = "enter", "", "", ""
         self.error, self.notice, self.busy = "", "", False
         self.region = region_from_accept_language(
             self.router.headers.accept_language or "", context().settings.default_region
         )
-        await self._check_signed_in()
+        user = await self._check_signed_in()
+        asked = self.router.url.query_parameters.get("phone", "")
+        phones = user.phone_numbers if user is not None else []
+        waiting = next((p for p in phones if p.id == asked and p.verification.status != "verified"), None)
+        if waiting is not None:
+            self.phone_id, self.step = waiting.id, "verify"
+            self.number = self.formatted = display(waiting.phone_number)
+            return AddPhoneState.resend
 
     @rx.event
     def set_number(self, value: str):
-        self.number = value
+        """Typed with its calling code ("+44 …"), the number takes the country along. A refusal
+        was about the number before: it goes."""
+        self.number, self.error = value, ""
+        self.region = region_typed(value, self.region)
         self.formatted = preview(value, self.region)
+
+    @rx.event
+    def use_different_number(self):
+        self.step, self.phone_id, self.error, self.notice = "enter", "", "", ""
+        return focus(NUMBER_ID)
+
+    @rx.event(background=True)
+    async def use_for_mfa(self):
+        """ "Use for MFA" on the Phone added step: then on to the MFA settings, where the backup
+        codes are offered."""
+        async with self:
+            if self.busy:
+                return
+            self.busy, self.error = True, ""
+            phone_id = self.phone_id
+        done, error, reverify = False, "", None
+        try:
+            await call_sensitive(
+                self, "add_phone.use_for_mfa", [], accounts.set_reserved_for_second_factor, phone_id, True
+            )
+            done = True
+        except NeedsReverification as needed:
+            reverify = needed.event
+        except accounts.AccountError as exc:
+            error = exc.message
+        finally:
+            async with self:
+                self.busy, self.error = False, error
+        if done:
+            yield rx.redirect(routes.paths.manage_mfa)
+        elif reverify is not None:
+            yield reverify
 
     @rx.event
     def set_region(self, region: str):
@@ -69,7 +113,7 @@ class AddPhoneState(SessionState):
                 if phone is None:
                     self.busy, self.error = False, error
                 else:
-                    self.phone_id, self.step = phone.id, "verify"
+                    self.phone_id, self.step, self.formatted = phone.id, "verify", display(phone.phone_number)
                 shown = self.formatted or self.number
         if reverify is not None:
             yield reverify
@@ -97,7 +141,12 @@ class AddPhoneState(SessionState):
             await self._call(accounts.prepare_verification, phone_id, self.router.session.client_ip)
             notice, resend_in = f"We sent a code to {shown}.", int(RESEND_COOLDOWN.total_seconds())
         except accounts.AccountError as exc:
-            error, resend_in = exc.message, int(exc.meta.get("seconds_left", 0))
+            if exc.code == "verification_code_too_many_requests":
+                # A code went out moments ago (another tab): it still works, and the countdown
+                # on Resend code is the one place the wait is said.
+                notice, resend_in = f"We sent a code to {shown}.", int(exc.meta.get("seconds_left", 0))
+            else:
+                error = exc.message
         finally:
             async with self:
                 self.busy, self.error, self.resend_in = False, error, resend_in
@@ -119,6 +168,11 @@ class AddPhoneState(SessionState):
                 self.resend_in -= 1
 
     @rx.event
+    def clear_error(self):
+        """The person types again: the message about the last try is done with."""
+        self.error = ""
+
+    @rx.event
     async def verify(self, form_data: dict):
         self.busy, self.error, self.notice = True, "", ""
         yield
@@ -132,4 +186,5 @@ class AddPhoneState(SessionState):
         yield focus(ADDED_ID if self.step == "done" else CODE_ID)
 
 
-retryable("add_phone.submit_number", AddPhoneState.submit_number)
+retryable("add_phone.submit_number", AddPhoneState.submit_number, "add a phone number")
+retryable("add_phone.use_for_mfa", AddPhoneState.use_for_mfa, "use this phone number for MFA")

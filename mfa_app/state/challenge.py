@@ -38,7 +38,7 @@ class ChallengeState(SecondFactorState, SessionState):
             phones, backup = phones_of(factors), any(f.strategy == "backup_code" for f in factors)
         async with self:
             self.next_path, self.phones, self.backup_code_available = next_path, phones, backup
-            self.method, self.sent_to, self.error, self.busy = "phone_code", "", "", False
+            self.method, self.sent_to, self.error, self.busy, self.resend_in = "phone_code", "", "", False, 0
             self.signed_in, self.loaded = status == "needs_second_factor", True
         if phones:
             yield ChallengeState.send_code(phones[0].id)
@@ -49,7 +49,12 @@ class ChallengeState(SecondFactorState, SessionState):
             token = await self._pending()
             return await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
 
-        await second_factor.send_code(self, phone_id, send)
+        if await second_factor.send_code(self, phone_id, send):
+            yield ChallengeState.count_down
+
+    @rx.event(background=True)
+    async def count_down(self):
+        await second_factor.count_down(self)
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import reflex as rx
@@ -12,40 +14,35 @@ from reflex.experimental.client_state import ClientStateVar
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import BackupCodes
 from mfa_app.accounts.numbers import display
+from mfa_app.accounts.wording import event_sentence, unused_backup_codes
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus, go_to_backend
 
-EVENT_TEXT = {
-    "user.signed_up": "Account created",
-    "user.signed_in": "Signed in",
-    "user.locked": "Account locked after too many failed attempts",
-    "phone.added": "Phone number added",
-    "phone.verified": "Phone number verified",
-    "phone.reserved": "Phone number reserved for MFA",
-    "phone.disabled": "Phone number disabled for MFA",
-    "phone.made_default": "Default MFA phone changed",
-    "phone.removed": "Phone number removed",
-    "mfa.disabled": "MFA turned off",
-    "backup_codes.generated": "Backup codes generated",
-    "backup_code.used": "Backup code used",
-    "password.reset_requested": "Password reset link sent",
-    "password.reset": "Password changed with a reset link",
-    "session.revoked": "Session signed out",
-    "sessions.revoked_others": "Other sessions signed out",
-    "support.unlocked": "Account unlocked by support",
-    "support.sessions_revoked": "Sessions signed out by support",
-    "support.mfa_reset": "MFA turned off by support",
-}
 # Where the keyboard focus goes when an action ends: the messages saying what happened, or the
 # new backup codes.
 STATUS_ID = "manage-status"
+EVENTS_PER_PAGE = 10
 BACKUP_CODES_ID = "backup-codes"
-EVENTS_SHOWN = 10  # the latest security events on the page
 
 # New backup codes live only in the page (a React state the components render): Reflex would
 # store a state var with the tab's state on disk or in Redis. They reach the browser once, in
 # the event that shows them, and survive re-renders; Done, sign-out and the next load clear them.
 NEW_BACKUP_CODES = ClientStateVar.create("new_backup_codes", default=[])
+# While new codes are on show, leaving the page (reload, close, a link) asks first: they would be
+# gone for good.
+_LEAVE_FREELY_JS = (
+    "window.onbeforeunload = null; document.removeEventListener('click', window.mfaAskBeforeFollowing, true)"
+)
+# A link followed anyway (the page goes, in the same tab) takes the question along with it.
+_ASK_BEFORE_LEAVING = rx.call_script(
+    "window.onbeforeunload = (e) => { e.preventDefault(); e.returnValue = ''; };"
+    " window.mfaAskBeforeFollowing = (e) => { if (!e.target.closest('a[href]:not([download])')) return;"
+    " if (window.confirm('Leave this page? Your new backup codes will not be shown again.')) { "
+    + _LEAVE_FREELY_JS
+    + "; } else { e.preventDefault(); e.stopPropagation(); } };"
+    " document.addEventListener('click', window.mfaAskBeforeFollowing, true)"
+)
+_LEAVE_FREELY = rx.call_script(_LEAVE_FREELY_JS)
 
 
 @dataclasses.dataclass
@@ -58,26 +55,35 @@ class PhoneView:
 @dataclasses.dataclass
 class EventView:
     text: str
-    detail: str
-    when: str
+    at: str  # ISO 8601 in UTC: the page shows it in the browser's own time zone
 
 
 @dataclasses.dataclass
 class Confirmation:
-    action: str = ""  # "disable" or "remove"
+    action: str = ""  # "disable_for_mfa" or "remove"
     phone_id: str = ""
-    number: str = ""
-    turns_mfa_off: bool = False
+    allowed: bool = True  # False: the dialog only explains why the action can't be done
+    title: str = ""
+    explanation: str = ""
+    confirm_label: str = ""
 
 
 class ManageMfaState(SessionState):
     mfa_phones: list[PhoneView] = []
     available_phones: list[PhoneView] = []
+    unverified_phones: list[PhoneView] = []
     two_factor_enabled: bool = False
     backup_codes_left: int = 0
+    backups_left_text: str = ""
     showing_codes: bool = False
+    sheet_date: str = ""  # the print sheet's date
+    email: str = ""
     events: list[EventView] = []
+    events_shown: int = EVENTS_PER_PAGE
+    more_events: bool = False
     confirmation: Confirmation = Confirmation()
+    # A JavaScript string literal: the id of the control that opened the confirmation.
+    confirmation_opener: str = '""'
     busy: str = ""
     error: str = ""
     notice: str = ""
@@ -92,14 +98,15 @@ class ManageMfaState(SessionState):
 
     async def _refresh(self) -> None:
         try:
-            page = await self._call(accounts.manage_page, EVENTS_SHOWN)
+            # One more event than shown: whether "Show more" has anything to show.
+            page = await self._call(accounts.manage_page, self.events_shown + 1)
         except accounts.AccountError:
             page = None
-        self.signed_in, self.loaded = page is not None, True
+        self._note_signed_in(page is not None)
         if page is None:
             # Signed out (or the session was revoked elsewhere): nothing of the account stays.
             self.showing_codes = False
-            self.mfa_phones, self.available_phones, self.events = [], [], []
+            self.mfa_phones, self.available_phones, self.unverified_phones, self.events = [], [], [], []
             self.two_factor_enabled, self.backup_codes_left = False, 0
             return
         verified = [p for p in page.user.phone_numbers if p.verification.status == "verified"]
@@ -108,12 +115,20 @@ class ManageMfaState(SessionState):
         self.available_phones = [
             PhoneView(p.id, display(p.phone_number), False) for p in verified if not p.reserved_for_second_factor
         ]
-        self.two_factor_enabled = page.user.two_factor_enabled
-        self.backup_codes_left = page.backup_codes_left
-        self.events = [
-            EventView(EVENT_TEXT.get(e.kind, e.kind), e.detail, e.created_at.strftime("%Y-%m-%d %H:%M UTC"))
-            for e in page.events
+        self.unverified_phones = [
+            PhoneView(p.id, display(p.phone_number), False) for p in page.user.phone_numbers if p not in verified
         ]
+        self.two_factor_enabled = page.user.two_factor_enabled
+        self.email = page.user.email_address
+        self.backup_codes_left = page.backup_codes_left
+        self.backups_left_text = unused_backup_codes(self.backup_codes_left)
+        self.more_events = len(page.events) > self.events_shown
+        self.events = [EventView(event_sentence(e), _utc_iso(e.created_at)) for e in page.events[: self.events_shown]]
+
+    @rx.event
+    async def show_more_events(self):
+        self.events_shown += EVENTS_PER_PAGE
+        await self._refresh()
 
     async def _act(
         self,
@@ -124,12 +139,14 @@ class ManageMfaState(SessionState):
         on_success: Callable[[Any], None],
         focus_on_success: str = STATUS_ID,
         light_check: Callable | None = None,
+        refused: str = "",
     ):
         """Run one sensitive action, for background handlers: busy while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
         happened and move the focus there. With `light_check` (a service call that refuses what
         `fn` would, cheaply), `fn` makes argon2id hashes: the check runs first, so a refusal
-        (re-verify!) does not wait in line for a hashing thread."""
+        (re-verify!) does not wait in line for a hashing thread. `refused`: the sentence a
+        refusal's reason follows."""
         async with self:
             if self.busy:
                 return
@@ -143,7 +160,8 @@ class ManageMfaState(SessionState):
         except NeedsReverification as needed:
             reverify = needed.event
         except accounts.AccountError as exc:
-            error = exc.message
+            # Signed out meanwhile: that alone is the news (the page shows the signed-out text).
+            error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
         finally:
             async with self:
                 self.busy, self.error = "", error
@@ -160,10 +178,18 @@ class ManageMfaState(SessionState):
 
     @rx.event(background=True)
     async def use_for_mfa(self, phone_id: str):
+        """When this turns MFA on, the backup codes are made and shown right away (as Clerk does):
+        the person saves them while the page has their attention."""
+        async with self:
+            mfa_was_on = self.two_factor_enabled
         async for update in self._phone_act(
             "use_for_mfa", phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
         ):
             yield update
+        async with self:
+            turned_on = self.two_factor_enabled and not mfa_was_on
+        if turned_on:
+            yield ManageMfaState.generate_backup_codes
 
     @rx.event(background=True)
     async def make_default(self, phone_id: str):
@@ -189,16 +215,24 @@ class ManageMfaState(SessionState):
             yield update
 
     @rx.event
-    def ask_to_confirm(self, action: str, phone_id: str):
-        phone = next((p for p in self.mfa_phones + self.available_phones if p.id == phone_id), None)
-        if phone is None or action not in ("disable_for_mfa", "remove"):
-            return
-        last_mfa_phone = len(self.mfa_phones) == 1 and self.mfa_phones[0].id == phone_id
-        self.confirmation = Confirmation(action, phone_id, phone.number, last_mfa_phone)
+    async def ask_to_confirm(self, action: str, phone_id: str):
+        """Open the confirmation, saying what the action would do (or why it can't be done)."""
+        self.error = self.notice = ""
+        try:
+            preview = await self._call(accounts.preview_phone_action, action, phone_id)
+        except accounts.AccountError as exc:
+            self.error = exc.message
+            return focus(STATUS_ID)
+        self.confirmation_opener = json.dumps(f"manage.{action}-{phone_id}")
+        self.confirmation = Confirmation(
+            action, phone_id, preview.allowed, preview.title, preview.explanation, preview.confirm_label
+        )
 
     @rx.event
-    def cancel_confirmation(self):
-        self.confirmation = Confirmation()
+    def set_confirmation_open(self, is_open: bool):
+        """Cancel, Escape, or a click outside the confirmation closes it."""
+        if not is_open:
+            self.confirmation = Confirmation()
 
     @rx.event
     def confirm(self):
@@ -215,6 +249,7 @@ class ManageMfaState(SessionState):
 
         def show(result: BackupCodes) -> None:
             self.showing_codes = True
+            self.sheet_date = datetime.now(UTC).strftime("%-d %B %Y")
             new_codes.append(result.codes)
 
         async for update in self._act(
@@ -224,16 +259,17 @@ class ManageMfaState(SessionState):
             on_success=show,
             focus_on_success=BACKUP_CODES_ID,
             light_check=accounts.check_backup_codes_allowed,
+            refused="There was a problem generating backup codes",
         ):
             if new_codes:
-                yield NEW_BACKUP_CODES.push(new_codes.pop())
+                yield [NEW_BACKUP_CODES.push(new_codes.pop()), _ASK_BEFORE_LEAVING]
             yield update
 
     @rx.event
     async def done(self):
-        self.showing_codes = False
+        self.showing_codes, self.notice = False, ""
         await self._refresh()
-        return NEW_BACKUP_CODES.push([])
+        return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY]
 
     @rx.event
     def codes_copied(self):
@@ -245,11 +281,16 @@ class ManageMfaState(SessionState):
         codes still on show go now, from the page too."""
         self.busy = "sign_out"
         self.showing_codes = False
-        return [NEW_BACKUP_CODES.push([]), go_to_backend(routes.paths.sign_out)]
+        return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY, go_to_backend(routes.paths.sign_out)]
 
 
-retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa)
-retryable("manage.make_default", ManageMfaState.make_default)
-retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa)
-retryable("manage.remove", ManageMfaState.remove)
-retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes)
+retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa, "use a phone number for MFA")
+retryable("manage.make_default", ManageMfaState.make_default, "change your default MFA phone")
+retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa, "stop using a phone number for MFA")
+retryable("manage.remove", ManageMfaState.remove, "remove a phone number from your account")
+retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes, "generate new backup codes")
+
+
+def _utc_iso(moment: datetime) -> str:
+    """The database gives UTC times back without their zone (SQLite) or with it (PostgreSQL)."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()

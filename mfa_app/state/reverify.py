@@ -15,13 +15,15 @@ from mfa_app.state.session import SessionState
 
 # Actions the dialog may finish, by name: filled in by the states that own them.
 _RETRYABLE: dict[str, Callable[..., rx.event.EventSpec]] = {}
+_PURPOSES: dict[str, str] = {}
 
 
-def retryable(name: str, handler: Callable[..., rx.event.EventSpec]) -> None:
-    """Let the dialog finish `name`. The control that starts it has the id `focus_id(name, args)`:
-    it is disabled while its event runs (so it loses the focus), and the dialog gives the focus
-    back to it when it closes."""
+def retryable(name: str, handler: Callable[..., rx.event.EventSpec], purpose: str) -> None:
+    """Let the dialog finish `name`, which it names as `purpose` ("remove a phone number"). The
+    control that starts it has the id `focus_id(name, args)`: it is disabled while its event
+    runs (so it loses the focus), and the dialog gives the focus back to it when it closes."""
     _RETRYABLE[name] = handler
+    _PURPOSES[name] = purpose
 
 
 def focus_id(action: str, args: list | tuple = ()) -> str:
@@ -42,6 +44,10 @@ class ReverifyState(SessionState):
     phones: list[FactorPhone] = []
     backup_code_available: bool = False
     sent_to: str = ""
+    resend_in: int = 0
+    _countdown: int = 0  # second_factor.count_down's
+    # What the dialog confirms, in the person's words: "generate new backup codes".
+    purpose: str = ""
     error: str = ""
     busy: bool = False
     sending: bool = False
@@ -57,6 +63,7 @@ class ReverifyState(SessionState):
         if action not in _RETRYABLE:
             return
         self._retry_action, self._retry_args = action, tuple(args)
+        self.purpose = _PURPOSES[action]
         self.return_focus = json.dumps(focus_id(action, args))
         self.error, self.sent_to, self.busy = "", "", False
         try:
@@ -74,11 +81,25 @@ class ReverifyState(SessionState):
 
     @rx.event(background=True)
     async def send_code(self, phone_id: str):
-        await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id))
+        if await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id)):
+            yield ReverifyState.count_down
+
+    @rx.event(background=True)
+    async def count_down(self):
+        await second_factor.count_down(self)
 
     @rx.event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
+
+    @rx.event
+    def use_text_message(self):
+        self.method, self.error = "phone_code", ""
+
+    @rx.event
+    def clear_error(self):
+        """The person types again: the message about the last try is done with."""
+        self.error = ""
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):

@@ -1,14 +1,17 @@
-"""What the sign-in's second step and the re-verification dialog share: sending a code to one of
-the user's MFA phones, from a background handler (the SMS provider may take seconds)."""
+"""What the sign-in's second step, the host challenge and the re-verification dialog share:
+the second step's view data, sending a code to one of the user's MFA phones from a background
+handler (the SMS provider may take seconds), and the countdown to the next resend."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 
 import reflex as rx
 
 from mfa_app import accounts
+from mfa_app.accounts.codes import RESEND_COOLDOWN
 from mfa_app.accounts.models import SecondFactor
 
 # Where the focus returns when the service refuses a code.
@@ -38,6 +41,8 @@ class SecondFactorState(rx.State, mixin=True):
     phones: list[SecondFactorPhone] = []
     backup_code_available: bool = False
     sent_to: str = ""
+    resend_in: int = 0
+    _countdown: int = 0  # count_down's
     busy: bool = False
     sending: bool = False
     error: str = ""
@@ -46,22 +51,61 @@ class SecondFactorState(rx.State, mixin=True):
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
 
+    @rx.event
+    def use_text_message(self):
+        self.method, self.error = "phone_code", ""
 
-async def send_code(state, phone_id: str, send: Callable[[], Awaitable[object]]) -> None:
-    """`state` has `sending`, `error`, `method`, `sent_to` and `phones` (each with `id` and
-    `masked`); `send` asks the service to send the code. A second send while one runs is refused."""
+    @rx.event
+    def clear_error(self):
+        """The person types again: the message about the last try is done with."""
+        self.error = ""
+
+
+async def send_code(state, phone_id: str, send: Callable[[], Awaitable[object]]) -> bool:
+    """`state` has `sending`, `error`, `method`, `sent_to`, `resend_in` (and `_countdown`),
+    `backup_code_available` and `phones` (each with `id` and `masked`); `send` asks the service to send the code. A
+    second send while one runs is refused. True when the countdown to the next resend starts
+    (the caller then yields its `count_down` event).
+
+    The countdown is the only place the wait is said: a send refused because a code went out
+    moments ago is no error (that code still works), only the countdown's start."""
     async with state:
         if state.sending:
-            return
-        state.sending, state.error, state.method = True, "", "phone_code"
-    error, sent_to = "", ""
+            return False
+        state.error, state.method = "", "phone_code"
+        masked = next((p.masked for p in state.phones if p.id == phone_id), "")
+        if state.resend_in > 0:  # a code went out moments ago, and it still works
+            state.sent_to = masked
+            return False
+        state.sending = True
+    error, sent_to, resend_in = "", "", 0
     try:
         await send()
-        sent_to = next((p.masked for p in state.phones if p.id == phone_id), "")
+        sent_to, resend_in = masked, int(RESEND_COOLDOWN.total_seconds())
     except accounts.AccountError as exc:
-        error = exc.message
+        if exc.code == "verification_code_too_many_requests":
+            sent_to, resend_in = masked, int(exc.meta.get("seconds_left", 0))
+        else:
+            error = exc.message
+            if exc.meta.get("seconds_left") and state.backup_code_available:
+                error += " Or use a backup code."
     finally:
         async with state:
-            state.sending, state.error = False, error
+            state.sending, state.error, state.resend_in = False, error, resend_in
             if sent_to:
                 state.sent_to = sent_to
+    return resend_in > 0
+
+
+async def count_down(state) -> None:
+    """Take `state.resend_in` down to 0, a second at a time (a background handler's loop). A
+    newer countdown (a new sign-in's code) ends this one: `state._countdown` numbers them."""
+    async with state:
+        state._countdown += 1
+        mine = state._countdown
+    while True:
+        await asyncio.sleep(1)
+        async with state:
+            if state._countdown != mine or state.resend_in <= 0:
+                return
+            state.resend_in -= 1

@@ -27,6 +27,7 @@ T = TypeVar("T")
 class SessionState(rx.State):
     loaded: bool = False
     signed_in: bool = False
+    session_ended: bool = False  # signed out by the service (expired, revoked), not by the person
 
     # Whose view data the tab's states hold: a keyed hash of the session (tab_owner.py).
     _owner: str = ""
@@ -79,9 +80,17 @@ class SessionState(rx.State):
             user = await self._call(accounts.get_user)
         except accounts.AccountError:
             user = None
-        self.signed_in = user is not None
-        self.loaded = True
+        self._note_signed_in(user is not None)
         return user
+
+    def _note_signed_in(self, signed_in: bool) -> None:
+        self.signed_in, self.loaded = signed_in, True
+        self.session_ended = not signed_in and self._had_session()
+
+    def _had_session(self) -> bool:
+        """The browser still has a built-in session cookie the service no longer accepts (it
+        expired, or was signed out elsewhere). A host's sign-ins end as the host says."""
+        return service.built_in_accounts() and bool(connections.cookie(self._sid(), routes.SESSION_COOKIE))
 
 
 def service_token(request: Request) -> str:

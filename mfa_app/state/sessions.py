@@ -95,5 +95,5 @@ class SessionsState(SessionState):
             yield update
 
 
-retryable("sessions.revoke", SessionsState.revoke)
-retryable("sessions.revoke_others", SessionsState.revoke_others)
+retryable("sessions.revoke", SessionsState.revoke, "sign out another session")
+retryable("sessions.revoke_others", SessionsState.revoke_others, "sign out of all other sessions")

@@ -21,6 +21,12 @@ EMAIL_ID = "email"
 PASSWORD_ID = "password"
 
 
+def _account_page(asked: str) -> str:
+    """Where a sign-in may return to (`?next=`): one of the account pages only, so no link can
+    send a person on to another site after signing in."""
+    return asked if asked in (routes.paths.manage_mfa, routes.paths.add_phone) else routes.paths.manage_mfa
+
+
 async def _with_credentials(
     state: SignUpState | SignInState, fn: Callable[..., SignInResult], form_data: dict
 ) -> SignInResult | None:
@@ -31,24 +37,31 @@ async def _with_credentials(
     async with state:
         if state.busy:
             return None
-        state.busy, state.error = True, ""
-    succeeded, error = False, ""
+        state.busy, state.error, state.refusal_kind = True, "", ""
+    succeeded, error, code = False, "", ""
     try:
         result = await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
         succeeded = True
         return result
     except accounts.AccountError as exc:
-        error = exc.message
+        error, code = exc.message, exc.code
         return None
     finally:
         if not succeeded:
             async with state:
-                state.busy, state.error = False, error
+                state.busy, state.error, state.refusal_kind = False, error, code
 
 
 class SignUpState(SessionState):
     busy: bool = False
     error: str = ""
+    refusal_kind: str = ""  # the refusal's AccountError code: the field it is about, "form_identifier_exists"
+
+    @rx.event
+    async def load(self):
+        """A visitor who is signed in already has nothing to do here."""
+        if await self._check_signed_in():
+            return rx.redirect(routes.paths.manage_mfa)
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
@@ -56,11 +69,14 @@ class SignUpState(SessionState):
         if result is not None:
             yield await hand_off_session(result.session_token, routes.paths.manage_mfa)
         elif self.error:
-            yield focus(EMAIL_ID)
+            yield focus(PASSWORD_ID if self.refusal_kind.startswith("form_password") else EMAIL_ID)
 
 
 class SignInState(SecondFactorState, SessionState):
     step: str = "credentials"  # credentials / second_factor
+    refusal_kind: str = ""
+    # Where the person goes once signed in: the account page they were sent here from.
+    next_path: str = ""
 
     # The pending sign-in's token is no var: Reflex would store it with the tab's state. It is
     # kept in this process's memory for this socket only (connections.py).
@@ -73,10 +89,14 @@ class SignInState(SecondFactorState, SessionState):
         self._claim_tab()
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
-        self.error, self.busy = "", False
+        self.error, self.busy, self.resend_in = "", False, 0
         self._keep_pending("")
+        asked = self.router.url.query_parameters.get("next", "")
+        self.next_path = _account_page(asked)
+        if await self._check_signed_in():
+            return rx.redirect(self.next_path)
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
@@ -86,7 +106,7 @@ class SignInState(SecondFactorState, SessionState):
                 yield focus(PASSWORD_ID)
             return
         if result.attempt.status == "complete":
-            yield await hand_off_session(result.session_token, routes.paths.manage_mfa)
+            yield await hand_off_session(result.session_token, self.next_path)
             return
         factors = result.attempt.supported_second_factors
         async with self:
@@ -94,6 +114,7 @@ class SignInState(SecondFactorState, SessionState):
             self.phones = phones_of(factors)
             self.backup_code_available = any(f.strategy == "backup_code" for f in factors)
             self.step, self.method, self.busy = "second_factor", "phone_code", False
+            self.sent_to, self.resend_in = "", 0  # a new sign-in: the codes of an earlier one are no use
             first_phone = self.phones[0].id if self.phones else ""
         if first_phone:
             yield SignInState.send_code(first_phone)
@@ -103,7 +124,12 @@ class SignInState(SecondFactorState, SessionState):
         def send():
             return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
 
-        await second_factor.send_code(self, phone_id, send)
+        if await second_factor.send_code(self, phone_id, send):
+            yield SignInState.count_down
+
+    @rx.event(background=True)
+    async def count_down(self):
+        await second_factor.count_down(self)
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):
@@ -128,6 +154,6 @@ class SignInState(SecondFactorState, SessionState):
                 if verified:
                     self._keep_pending("")
         if verified:
-            yield await hand_off_session(token, routes.paths.manage_mfa)
+            yield await hand_off_session(token, self.next_path)
         elif error:
             yield focus(CODE_ID)

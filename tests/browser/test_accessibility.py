@@ -4,7 +4,9 @@ violation of impact "serious" or "critical"."""
 from __future__ import annotations
 
 import json
+import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -18,13 +20,38 @@ from tests.browser.conftest import (
     shoot,
 )
 
+# The sizes and colour schemes every page is checked (and photographed) at.
+VIEWS = {
+    "wide": {"viewport": {"width": 1280, "height": 900}},
+    "narrow": {"viewport": {"width": 390, "height": 844}},
+    "wide-dark": {"viewport": {"width": 1280, "height": 900}, "color_scheme": "dark"},
+    "narrow-dark": {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark"},
+}
+
+
+@pytest.fixture(params=list(VIEWS))
+def view(request: pytest.FixtureRequest, new_page) -> Page:
+    """A page at one of VIEWS, its name in `view.view_name`."""
+    page = new_page(**VIEWS[request.param])
+    page.view_name = request.param  # type: ignore[attr-defined]
+    return page
+
 
 def assert_accessible(page: Page, what: str) -> None:
     violations = axe_violations(page)
-    assert not violations, f"{what}: axe found\n" + json.dumps(violations, indent=2)
+    name = getattr(page, "view_name", "")
+    if name:
+        shoot(page, f"view-{name}-" + re.sub(r"[^a-z0-9]+", "-", what.lower()).strip("-"))
+    assert not violations, f"{what} ({name or 'default view'}): axe found\n" + json.dumps(violations, indent=2)
 
 
-def test_sign_up_and_sign_in_pages_have_no_serious_accessibility_violations(page: Page):
+def click_action(page: Page, name: str) -> None:
+    """Click the first phone row's action `name`."""
+    page.get_by_role("button", name=name, exact=True).first.click()
+
+
+def test_sign_up_and_sign_in_pages_have_no_serious_accessibility_violations(view: Page):
+    page = view
     page.goto("/sign-up")
     expect(page.get_by_role("heading", name="Sign up")).to_be_visible()
     assert_accessible(page, "/sign-up")
@@ -33,15 +60,16 @@ def test_sign_up_and_sign_in_pages_have_no_serious_accessibility_violations(page
     assert_accessible(page, "/sign-in")
 
 
-def test_signed_out_account_page_has_no_serious_accessibility_violations(page: Page):
+def test_signed_out_account_page_has_no_serious_accessibility_violations(view: Page):
+    page = view
     page.goto("/account/manage-mfa")
     expect(page.get_by_text("You must be logged in to access this page")).to_be_visible()
     assert_accessible(page, "signed-out /account/manage-mfa")
 
 
-def test_sign_in_second_step_has_no_serious_accessibility_violations(page: Page, new_page, app: App):
-    account = seed_account(app, page, mfa=1, backup_codes=True)
-    visitor = new_page()
+def test_sign_in_second_step_has_no_serious_accessibility_violations(view: Page, app: App):
+    account = create_account(app, mfa=1, backup_codes=True)
+    visitor = view
     visitor.goto("/sign-in")
     visitor.get_by_label("Email address").fill(account.email)
     visitor.get_by_label("Password").fill(account.password)
@@ -50,25 +78,28 @@ def test_sign_in_second_step_has_no_serious_accessibility_violations(page: Page,
     assert_accessible(visitor, "/sign-in second step")
 
 
-def test_manage_page_with_both_lists_and_backup_codes_has_no_serious_accessibility_violations(page: Page, app: App):
+def test_manage_page_with_both_lists_and_backup_codes_has_no_serious_accessibility_violations(view: Page, app: App):
+    page = view
     seed_account(app, page, mfa=2, available=1)
-    page.get_by_role("button", name="Make default").click()
+    click_action(page, "Make default")
     expect(page.get_by_role("status")).to_have_text("Default MFA phone changed.")
+    assert_accessible(page, "/account/manage-mfa")
     page.get_by_role("button", name="Generate").click()
     expect(page.get_by_role("button", name="Done")).to_be_visible()
     assert_accessible(page, "/account/manage-mfa with backup codes")
 
 
-def test_confirmation_and_reverification_dialogs_have_no_serious_accessibility_violations(page: Page, app: App):
+def test_confirmation_and_reverification_dialogs_have_no_serious_accessibility_violations(view: Page, app: App):
+    page = view
     account = seed_account(app, page, mfa=1, available=1)
-    page.get_by_role("button", name="Remove from account").first.click()
+    click_action(page, "Remove from account")
     expect(page.get_by_role("alertdialog")).to_be_visible()
     assert_accessible(page, "confirmation dialog")
     page.get_by_role("alertdialog").get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("alertdialog")).to_be_hidden()
 
     app.make_sessions_stale(account.email)
-    page.get_by_role("button", name="Use for MFA").click()
+    click_action(page, "Use for MFA")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("We sent a code to")).to_be_visible()
     settle(page)
@@ -76,7 +107,8 @@ def test_confirmation_and_reverification_dialogs_have_no_serious_accessibility_v
     assert_accessible(page, "re-verification dialog")
 
 
-def test_add_phone_steps_have_no_serious_accessibility_violations(page: Page, app: App):
+def test_add_phone_steps_have_no_serious_accessibility_violations(view: Page, app: App):
+    page = view
     seed_account(app, page, next_path="/account/add-phone")
     page.get_by_label("Enter phone number").fill("12")
     page.get_by_role("button", name="Continue").click()
@@ -172,3 +204,10 @@ def test_when_a_form_is_refused_or_done_the_focus_goes_to_the_field_to_correct_o
     press(visitor, "Continue")
     expect(visitor.get_by_role("alert")).to_contain_text("That code is incorrect.")
     expect(visitor.get_by_label("Enter code")).to_be_focused()
+
+
+def test_the_not_found_page_has_no_serious_accessibility_violations(view: Page):
+    view.goto("/no-such-page")
+    expect(view.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(view.get_by_role("link", name="Go to your MFA settings")).to_be_visible()
+    assert_accessible(view, "404")

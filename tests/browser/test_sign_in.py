@@ -17,7 +17,7 @@ def test_a_signed_out_visit_to_an_account_page_asks_to_sign_in(page: Page, path:
     shoot(page, "signed-out" + path.replace("/", "-"))
     page.get_by_role("link", name="Sign in").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert page.url.endswith("/sign-in")
+    assert page.url.endswith(f"/sign-in?next={path}")  # and back here once signed in
 
 
 def test_sign_in_with_a_wrong_password_shows_an_error(page: Page, app: App):

@@ -65,7 +65,10 @@ def test_many_accounts_hitting_one_number_stop_at_the_per_phone_cap_and_learn_wh
     user, phone = add_phone(ctx, PHONE)
     error = refused(ctx, user, phone)
     assert (error.code, error.status, error.meta["limit"]) == ("too_many_requests", 429, "sms_per_phone_per_hour")
-    assert error.message == "Too many codes were sent to this phone number in the last hour. Try again in 32 minutes."
+    assert (
+        error.message
+        == "Too many codes were sent to this phone number in the last hour. Try again in 32 minutes. A code you received in the last 10 minutes still works."
+    )
     assert error.meta["seconds_left"] == 32 * 60
     assert len(outbox.messages()) == sends_recorded(ctx) == settings.sms_per_phone_per_hour
     clock.advance(seconds=error.meta["seconds_left"])
@@ -118,7 +121,10 @@ def test_one_account_hitting_many_numbers_stops_at_the_per_account_cap(
     clock.advance(seconds=31)  # past the resend cooldown: only the cap stands in the way
     error = refused(ctx, user, phones[0])
     assert (error.code, error.meta["limit"]) == ("too_many_requests", "sms_per_account_per_hour")
-    assert error.message == "Too many codes were sent for your account in the last hour. Try again in 60 minutes."
+    assert (
+        error.message
+        == "Too many codes were sent for your account in the last hour. Try again in 60 minutes. A code you received in the last 10 minutes still works."
+    )
     assert error.meta["seconds_left"] == 3600 - 31
     assert len(outbox.messages()) == settings.sms_per_account_per_hour
     other = sign_up(ctx)  # the cap is per account: someone else can still text the same number
@@ -141,7 +147,8 @@ def test_codes_to_new_numbers_stop_at_the_per_client_cap_whatever_the_accounts(
     error = refusal(lambda: accounts.prepare_verification(ctx, user.token, phone.id, CLIENT))
     assert (error.code, error.meta["limit"]) == ("too_many_requests", "sms_new_numbers_per_client_per_hour")
     assert error.message == (
-        "Too many codes for new phone numbers were requested from your network in the last hour. Try again in 30 minutes."
+        "Too many codes for new phone numbers were requested from your network in the last hour. "
+        "Try again in 30 minutes. A code you received in the last 10 minutes still works."
     )
     accounts.prepare_verification(ctx, user.token, phone.id, OTHER_CLIENT)  # another address has its own
     other, other_phone = add_phone(ctx, next(targets))
@@ -177,7 +184,10 @@ def test_the_app_wide_cap_on_mfa_phones_pauses_sign_in_codes_for_a_minute_and_lo
     clock.advance(seconds=20)
     error = refusal(lambda: send_sign_in_code(ctx, *users[3]))
     assert (error.code, error.status, error.meta["limit"]) == ("sms_send_error", 503, "sms_global_per_minute")
-    assert error.message == "Text messages can't be sent right now. Try again in 1 minute."
+    assert (
+        error.message
+        == "Text messages can't be sent right now. Try again in 1 minute. A code you received in the last 10 minutes still works."
+    )
     assert error.meta["seconds_left"] == 40
     [record] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert record.name == "mfa_app.accounts.limits"
@@ -201,7 +211,10 @@ def test_the_app_wide_cap_on_new_numbers_pauses_only_codes_to_new_numbers(
     user, phone = add_phone(ctx, PHONE)
     error = refused(ctx, user, phone)
     assert (error.code, error.status, error.meta["limit"]) == ("sms_send_error", 503, "sms_new_numbers_per_hour")
-    assert error.message == "Codes to new phone numbers can't be sent right now. Try again in 45 minutes."
+    assert (
+        error.message
+        == "Codes to new phone numbers can't be sent right now. Try again in 45 minutes. A code you received in the last 10 minutes still works."
+    )
     [record] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert "MFA_SMS_NEW_NUMBERS_PER_HOUR=3" in record.getMessage() and "possible SMS pumping" in record.getMessage()
     send_sign_in_code(ctx, mfa_user, mfa_phone_id)  # sign-in codes still go out
