@@ -14,7 +14,7 @@ def not_found() -> rx.Component:
             rx.heading("Page not found", as_="h1", size="6"),
             rx.text("There is no page at this address. It may have moved, or the link may be mistyped."),
             rx.flex(
-                rx.button(rx.link("Go to your MFA settings", href=routes.MANAGE_MFA), as_child=True),
+                rx.button(rx.link("Go to your MFA settings", href=routes.paths.manage_mfa), as_child=True),
                 rx.link("Sign in", href=routes.SIGN_IN),
                 spacing="4",
                 align="center",
