@@ -72,7 +72,6 @@ KINDS: dict[str, str] = {
     "add_phone.verify": "AddPhoneState.verify: check the code",
     "manage.use_for_mfa": "ManageMfaState.use_for_mfa on a stale session: refused, re-verify dialog opens",
     "reverify.submit_password": "ReverifyState.submit (password, argon2id) + the retried use_for_mfa",
-    "manage.generate_backup_codes": "generate_backup_codes with MFA on: dialog opens, SMS code sent",
     "reverify.submit_code": "ReverifyState.submit (SMS code) + the retried generate (10 argon2id hashes)",
     "manage.done": "ManageMfaState.done: codes hidden, lists refreshed",
 }
@@ -90,6 +89,7 @@ SIGN_IN_KINDS: dict[str, str] = {
 MARKS: dict[str, str] = {
     "reverify.password_checked": "ReverifyState.submit (password): emit to dialog closed",
     "reverify.code_checked": "ReverifyState.submit (SMS code): emit to dialog closed",
+    "manage.backup_codes_asked": "the backup codes MFA turning on starts: emit to the dialog open, SMS code sent",
 }
 # Kinds whose cost is password or backup-code hashing, slow on purpose.
 HASHING_KINDS = {"reverify.submit_password", "reverify.submit_code", "sign_in.submit_password"}
@@ -120,13 +120,12 @@ DONE: dict[str, Callable[[dict], bool]] = {
         _get(s, REV).get("is_open") is True
         or (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("error") or _get(s, MAN).get("notice")))
     ),
+    # Turning MFA on goes on by itself to the backup codes, which ask for a second factor: the
+    # password's event ends when that re-verification's SMS code has been sent.
     "reverify.submit_password": lambda s: (
-        (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("notice")))
+        (_get(s, REV).get("sending") is False and bool(_get(s, REV).get("sent_to")))
         or _failed(s, REV, False)
         or _failed(s, MAN, "")
-    ),
-    "manage.generate_backup_codes": lambda s: (
-        _get(s, REV).get("sending") is False or _get(s, MAN).get("showing_codes") is True or _failed(s, MAN, "")
     ),
     "reverify.submit_code": lambda s: (
         (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True and bool(_new_codes(s)))
@@ -142,6 +141,7 @@ DONE.update({
 })  # fmt: skip
 MARK_DONE: dict[str, Callable[[dict], bool]] = {
     "reverify.password_checked": lambda s: _get(s, REV).get("is_open") is False,
+    "manage.backup_codes_asked": lambda s: _get(s, REV).get("is_open") is True and bool(_get(s, REV).get("sent_to")),
     "reverify.code_checked": lambda s: _get(s, REV).get("is_open") is False,
 }
 
@@ -288,7 +288,8 @@ async def run_flow(
     base_url: str, user: User, outbox: CodeLog, rec: Recorder, make_stale, think: ThinkTime | None
 ) -> None:
     """Open the manage page, add a phone and verify it with the code from the outbox, use it for
-    MFA (re-verifying with the password), generate backup codes (re-verifying with an SMS code).
+    MFA (re-verifying with the password), which goes on to make backup codes (re-verifying with
+    an SMS code).
     The page connects, hydrates and loads by itself; the person acts before every other event."""
     client = Client(base_url, user.token, rec, think)
     try:
@@ -316,13 +317,11 @@ async def run_flow(
             f"{REV}.submit",
             {"form_data": {"secret": _password()}},
             MANAGE_PATH,
-            marks=("reverify.password_checked",),
+            marks=("reverify.password_checked", "manage.backup_codes_asked"),
             pause=PASSWORD,
         )
         _expect(client.state[MAN].get("two_factor_enabled") is True, "use_for_mfa: MFA not on")
-
-        await client.call("manage.generate_backup_codes", f"{MAN}.generate_backup_codes", {}, MANAGE_PATH, pause=CLICK)
-        _expect(bool(client.state[REV].get("sent_to")), "generate_backup_codes: no re-verification code sent")
+        _expect(bool(client.state[REV].get("sent_to")), "backup codes: no re-verification code sent")
         code = await outbox.code(user.e164, 2)
         await client.call(
             "reverify.submit_code",
