@@ -34,7 +34,7 @@ from mfa_app.settings import Settings, get_settings
 from mfa_app.sms.base import SmsSender
 from mfa_app.state import connections, service
 from mfa_app.state.protection import protect
-from mfa_app.state.session import service_token
+from mfa_app.state.session import host_token
 from mfa_app.tasks import purge_periodically
 
 
@@ -70,7 +70,7 @@ class Mfa:
         user = identity.signed_in(request)
         if user is None:
             return Access("signed_out")
-        status = accounts.host_sign_in_status(service.context(), service_token(request))
+        status = accounts.host_sign_in_status(service.context(), host_token(user))
         return Access(status, user if status == "verified" else None)
 
     async def access(self, state: rx.State) -> Access:

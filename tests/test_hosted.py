@@ -14,7 +14,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts import HostUser
 from mfa_app.identity import Request
 from mfa_app.mounting import Mfa
-from mfa_app.state import service, session
+from mfa_app.state import service
 from tests.conftest import enable_mfa, reverify_with_sms
 
 PHONE = "+14155550142"
@@ -134,7 +134,6 @@ def mfa(ctx, monkeypatch):
     identity = FakeIdentity()
     monkeypatch.setattr(service, "current", lambda: service.Setup(identity=identity, settings=ctx.settings))
     monkeypatch.setattr(service, "context", lambda: ctx)
-    monkeypatch.setattr(session, "context", lambda: ctx)  # where service_token finds it
     host = Mfa(routes.Paths.under("/settings/security", sign_in="/login", sign_out=""))
     return host, identity
 

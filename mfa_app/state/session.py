@@ -101,10 +101,14 @@ def service_token(request: Request) -> str:
     if isinstance(identity, BuiltInAccounts):
         return request.cookies.get(routes.SESSION_COOKIE, "")
     who = identity.signed_in(request)
-    if who is None:
-        return ""
+    return host_token(who) if who is not None else ""
+
+
+def host_token(who: accounts.HostUser) -> str:
+    """The service token of a host's signed-in user ("" for one mfa_app can't record: no valid
+    email address). Blocking."""
     try:
-        return accounts.adopt_host_sign_in(context(), who)
+        return accounts.adopt_host_sign_in(service.context(), who)
     except accounts.AccountError:
         return ""
 
