@@ -11,7 +11,7 @@ from mfa_app.state.dev_outbox import DevOutboxState, OutboxMessage
 def _message(message: OutboxMessage) -> rx.Component:
     return rx.el.li(
         rx.text(message.sent_at, " to ", message.recipient, size="2", weight="medium"),
-        rx.el.pre(message.body),
+        rx.el.pre(message.body, white_space="pre-wrap", overflow_wrap="anywhere"),  # no sideways scroll on a phone
     )
 
 

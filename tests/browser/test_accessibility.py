@@ -211,3 +211,30 @@ def test_the_not_found_page_has_no_serious_accessibility_violations(view: Page):
     expect(view.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(view.get_by_role("link", name="Go to your MFA settings")).to_be_visible()
     assert_accessible(view, "404")
+
+
+def test_password_recovery_pages_and_the_outbox_have_no_serious_accessibility_violations(view: Page, app: App):
+    page = view
+    account = create_account(app, mfa=1)
+    page.goto("/forgot-password")
+    expect(page.get_by_role("heading", name="Forgot password?")).to_be_visible()
+    assert_accessible(page, "/forgot-password")
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_text("If an account uses that email address, we sent it a link")).to_be_visible()
+    assert_accessible(page, "/forgot-password link sent")
+
+    page.goto(app.reset_link(account.email))
+    expect(page.get_by_role("heading", name="Reset password")).to_be_visible()
+    assert_accessible(page, "/reset-password")
+    page.get_by_label("New password").fill("short")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_role("alert")).to_contain_text("at least 8 characters")
+    assert_accessible(page, "/reset-password refused")
+
+    page.goto("/dev/outbox")
+    expect(page.get_by_role("heading", name="SMS outbox")).to_be_visible()
+    expect(page.get_by_text(account.mfa_phones[0].e164).first).to_be_visible()
+    assert_accessible(page, "/dev/outbox")
+    # The messages wrap: nothing makes the page scroll sideways, on a phone either.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
