@@ -526,6 +526,34 @@ window.WebSocket = function () {
 };
 Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
 """
+# The page's backend WebSocket (/_event) connects as usual until `window.dropBackend()`: then the
+# open one closes and every new one is refused, so the page stays disconnected. Other sockets
+# (the development server's, which reloads the page when its own closes) are left alone.
+DROPPABLE_BACKEND_JS = """
+const RealWebSocket = window.WebSocket;
+const opened = [];
+let dropped = false;
+window.WebSocket = function (url, ...rest) {
+    const backend = String(url).includes("/_event");
+    if (dropped && backend) {
+        const refused = {readyState: 0, send() {}, close() {}};
+        setTimeout(() => {
+            refused.readyState = 3;
+            refused.onerror?.(new Event("error"));
+            refused.onclose?.(new CloseEvent("close", {code: 1006}));
+        }, 10);
+        return refused;
+    }
+    const socket = new RealWebSocket(url, ...rest);
+    if (backend) opened.push(socket);
+    return socket;
+};
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+window.dropBackend = () => {
+    dropped = true;
+    opened.forEach((socket) => socket.close());
+};
+"""
 RECONNECTING = "Reconnecting… Your changes wait until the connection is back."
 
 
@@ -536,3 +564,16 @@ def test_an_unreachable_backend_shows_the_outline_and_a_reconnecting_notice(page
     expect(page.get_by_role("alert")).to_have_text(RECONNECTING)
     expect(page.get_by_text("Cannot connect to server")).to_have_count(0)
     shoot(page, "reconnecting")
+
+
+def test_when_the_connection_drops_the_forms_controls_are_disabled(page: Page, app: App):
+    """What a person typed and sent while the backend can't be reached would be lost: the page's
+    controls are disabled until the connection is back."""
+    page.add_init_script(DROPPABLE_BACKEND_JS)
+    page.goto("/sign-in")
+    expect(page.get_by_label("Email address")).to_be_enabled()  # connected
+    page.evaluate("window.dropBackend()")
+    expect(page.get_by_role("alert")).to_have_text(RECONNECTING)
+    expect(page.get_by_label("Email address")).to_be_disabled()
+    expect(page.get_by_label("Password")).to_be_disabled()
+    expect(page.get_by_role("button", name="Sign in")).to_be_disabled()
