@@ -513,19 +513,6 @@ def test_add_phone_has_cancel_and_a_different_number_and_offers_use_for_mfa(page
 # Design: the outline while connecting, "Reconnecting…" instead of Reflex's toast, a 404 page
 
 
-# The page's WebSocket, every connection failing as a refused one does (an error, then a close).
-UNREACHABLE_BACKEND_JS = """
-window.WebSocket = function () {
-    const refused = {readyState: 0, send() {}, close() {}};
-    setTimeout(() => {
-        refused.readyState = 3;
-        refused.onerror?.(new Event("error"));
-        refused.onclose?.(new CloseEvent("close", {code: 1006}));
-    }, 10);
-    return refused;
-};
-Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
-"""
 # The page's backend WebSocket (/_event) connects as usual until `window.dropBackend()`: then the
 # open one closes and every new one is refused, so the page stays disconnected. Other sockets
 # (the development server's, which reloads the page when its own closes) are left alone.
@@ -554,6 +541,8 @@ window.dropBackend = () => {
     opened.forEach((socket) => socket.close());
 };
 """
+# The backend can't be reached from the start.
+UNREACHABLE_BACKEND_JS = DROPPABLE_BACKEND_JS + "dropped = true;\n"
 RECONNECTING = "Reconnecting… Your changes wait until the connection is back."
 
 
