@@ -112,6 +112,8 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
     # costs one verification and its time tells nothing about which prefixes exist.
     checked = candidates or codes[:1]
     match = next((c.id for c in checked if ctx.hashing.backup_code_matches(c.code_hash, normalised)), None)
+    if match is not None and ctx.mirror is not None:
+        ctx.mirror.use_backup_code(user_id, normalised)  # the mirror's copy first (mirror.py)
 
     def work(db: Session) -> T:
         now = ctx.now()

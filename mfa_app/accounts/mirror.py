@@ -4,7 +4,8 @@ mfa_app/clerk/factors.py), so that its own sign-in asks for what the user set up
 
 mfa_app's tables stay the source of the rules; a mirror is told, for one user, the setup before
 and after a change (the verified phones by E.164 number, which are for MFA, the default, whether
-MFA is on) and, at the one moment they exist in the clear, a new set of backup codes.
+MFA is on) and, at the one moment they exist in the clear, a new set of backup codes; and a
+backup code used here, to be used up there too.
 
 The ordering, and why (`write`): a change is worked out in a write transaction that is rolled
 back, pushed to the mirror, and only then committed here. Pushing first means nothing is shown
@@ -84,6 +85,14 @@ class FactorMirror(Protocol):
         """Make the mirror's copy of the user's second factor `change.after` (and its backup
         codes the new ones, if any). Raise an AccountError whose message the person can act on
         when it refused or did not answer. Called in a worker thread, outside any transaction."""
+        ...
+
+    def use_backup_code(self, user_id: str, code: str) -> None:
+        """A backup code mfa_app has just matched (never a guess that matched nothing), used up
+        at the mirror too, before mfa_app commits its use: so a code used on mfa_app's pages
+        stops working at the mirror's sign-in. A code the mirror doesn't have (a set made
+        before it was mirrored) is no error; raise an AccountError when it did not answer
+        (then the code is used nowhere and the person tries again)."""
         ...
 
 

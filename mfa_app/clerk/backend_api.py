@@ -95,6 +95,18 @@ class BackendApi:
     def disable_mfa(self, user_id: str) -> None:
         self._write("DELETE", "/users/{id}/mfa", user_id, missing_ok=True)
 
+    def verify_totp(self, user_id: str, code: str) -> bool:
+        """POST /users/{id}/verify_totp: whether Clerk took the code (a backup code is then used
+        up there); a refusal (the code is not one of Clerk's) is False. Not retried once it may
+        have reached Clerk."""
+        response = self._send("POST", "/users/{id}/verify_totp", user_id, json={"code": code})
+        if response.is_success:
+            return _json(response).get("verified") is True
+        if response.status_code in (400, 404, 422):
+            log.info("clerk did not take a backup code: HTTP %d, %s", response.status_code, error_code(response))
+            return False
+        raise _unavailable(response)
+
     def _write(
         self, method: str, endpoint: str, resource_id: str, *, missing_ok: bool = False, **request: Any
     ) -> dict[str, Any]:

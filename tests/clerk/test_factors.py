@@ -133,6 +133,54 @@ def verify_totp(clerk: FakeClerk, http: CountingClient, code: str) -> httpx.Resp
     )
 
 
+@pytest.fixture
+def codes(ada: Clerked, outbox: Outbox) -> list[str]:
+    ada.use_for_mfa(ada.add_phone(outbox))
+    ada.step_up_by_sms(outbox)
+    made = accounts.create_backup_codes(ada.ctx, ada.token).codes
+    ada.ctx.clock.advance(seconds=3600)  # type: ignore[attr-defined]  # the step-up window long gone
+    ada.calls()
+    return made
+
+
+def test_a_backup_code_used_in_mfa_app_is_used_up_in_clerk(ada: Clerked, codes: list[str], http) -> None:
+    accounts.reverify(ada.ctx, ada.token, "backup_code", codes[0].upper().replace("-", ""))  # typed loosely
+    assert ada.calls() == [("POST", "/v1/users/user_ada/verify_totp")]
+    assert ada.clerk.bodies[-1] == {"code": codes[0]}  # as shown, as imported
+    assert codes[0] not in ada.clerk.backup_codes["user_ada"]
+    assert verify_totp(ada.clerk, http, codes[0]).status_code == 422  # Clerk's sign-in refuses it now
+    assert accounts.count_backup_codes(ada.ctx, ada.token) == 9
+
+
+def test_a_wrong_backup_code_never_reaches_clerk(ada: Clerked, codes: list[str]) -> None:
+    with pytest.raises(accounts.AccountError) as wrong:
+        accounts.reverify(ada.ctx, ada.token, "backup_code", "aaaaa-aaaaa")
+    assert wrong.value.code == "form_code_incorrect"
+    assert ada.calls() == []  # a guess uses up nothing at Clerk
+
+
+def test_a_code_clerk_does_not_have_still_works_in_mfa_app(ada: Clerked, codes: list[str]) -> None:
+    ada.clerk.backup_codes.pop("user_ada")  # as for a set made before it was kept in Clerk
+    accounts.reverify(ada.ctx, ada.token, "backup_code", codes[1])
+    assert accounts.count_backup_codes(ada.ctx, ada.token) == 9
+
+
+@pytest.mark.parametrize("faults", [("503", "503", "503"), ("500",)])
+def test_clerk_not_answering_for_a_backup_code_uses_it_nowhere(
+    ada: Clerked, codes: list[str], faults: tuple[str, ...]
+) -> None:
+    ada.clerk.fail(*faults)
+    with pytest.raises(accounts.AccountError) as failed:
+        accounts.reverify(ada.ctx, ada.token, "backup_code", codes[2])
+    assert failed.value.code == "clerk_unavailable"
+    assert accounts.count_backup_codes(ada.ctx, ada.token) == 10  # not used in mfa_app
+    assert len([c for c in ada.calls() if c[1].endswith("verify_totp")]) == len(faults)  # a 500: not sent again
+    if faults == ("503", "503", "503"):
+        assert codes[2] in ada.clerk.backup_codes["user_ada"]  # Clerk took none of them
+    accounts.reverify(ada.ctx, ada.token, "backup_code", codes[2])  # the next try works (a 500's code: Clerk's
+    assert accounts.count_backup_codes(ada.ctx, ada.token) == 9  # is gone, not one of Clerk's any more)
+
+
 def test_codes_clerk_makes_itself_when_a_first_phone_is_reserved_are_deleted(ada: Clerked, outbox: Outbox) -> None:
     ada.clerk.codes_on_first_reserve = ["clerk-made-1", "clerk-made-2"]
     ada.use_for_mfa(ada.add_phone(outbox))
@@ -340,6 +388,9 @@ class Recorder:
         self.changes: list[mirror.FactorChange] = []
         self.seen_in_db: list[bool] = []
         self.refuse = False
+
+    def use_backup_code(self, user_id: str, code: str) -> None:
+        raise AssertionError("not in these tests")
 
     def mirror_factors(self, change: mirror.FactorChange) -> None:
         with self.ctx.read() as db:  # what mfa_app has committed while the mirror is told
