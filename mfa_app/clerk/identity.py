@@ -82,7 +82,14 @@ class ClerkIdentity:
         # token every minute, and mfa_app takes a new key for a new sign-in (second factor due
         # again, step-up window gone). `sid` stays the same across renewals and is new at each
         # sign-in. It need not be secret: mfa_app only ever takes it from a verified token.
-        return HostUser(user_id=claims.user_id, session_key=claims.session_id, email=email)
+        # Clerk's sign-in asks for the second factor mfa_app keeps in Clerk (factors.py): one that
+        # passed it (`fva`) is not asked again by mfa_app's challenge.
+        return HostUser(
+            user_id=claims.user_id,
+            session_key=claims.session_id,
+            email=email,
+            second_factor_verified=claims.second_factor_verified,
+        )
 
     def check_password(self, user_id: str, password: str) -> bool:
         """Clerk's own password check (for step-up re-verification)."""

@@ -74,6 +74,21 @@ def test_an_mfa_phone_added_through_mfa_app_is_clerks_second_factor(
     assert page.user.two_factor_enabled is True and page.can_choose_default is False
 
 
+def test_a_clerk_sign_in_that_passed_clerks_second_factor_is_not_asked_again(mfa: Mfa, keys: Keys, outbox) -> None:
+    token = service_token(clerk_request(keys, "sess_1"))
+    accounts.reverify(service.context(), token, "password", PASSWORD)
+    enable_mfa(service.context(), outbox, token, PHONE)
+    asked = "sess_" + secrets.token_hex(8)  # fva [0, -1]: no second factor at Clerk's sign-in
+    assert mfa.access_for(clerk_request(keys, asked)).status == "needs_second_factor"
+    passed = "sess_" + secrets.token_hex(8)  # Clerk's <SignIn/> asked for the phone's code: fva [0, 0]
+    request = Request(cookies=session_cookie(keys.token(session_id=passed, fva=[0, 0])))
+    access = mfa.access_for(request)
+    assert access.status == "verified" and access.user is not None and access.user.second_factor_verified
+    for fva in ([0], "0,0", [0, True], None):  # anything else is no second factor
+        other = Request(cookies=session_cookie(keys.token(session_id="sess_" + secrets.token_hex(8), fva=fva)))
+        assert mfa.access_for(other).status == "needs_second_factor"
+
+
 def test_no_valid_token_is_signed_out(mfa: Mfa, keys: Keys) -> None:
     assert mfa.access_for(Request()).status == "signed_out"
     assert mfa.access_for(Request(cookies=session_cookie(keys.token(signer=keys.other)))).status == "signed_out"
