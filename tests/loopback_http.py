@@ -23,6 +23,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.server.fake.handle(self)  # type: ignore[attr-defined]
 
+    def do_PATCH(self) -> None:
+        self.server.fake.handle(self)  # type: ignore[attr-defined]
+
+    def do_DELETE(self) -> None:
+        self.server.fake.handle(self)  # type: ignore[attr-defined]
+
     def log_message(self, *args: object) -> None:
         pass
 

@@ -20,7 +20,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mfa_app.accounts import events, lockout
+from mfa_app.accounts import events, lockout, mirror
 from mfa_app.accounts.access import has_mfa, require_step_up, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import (
@@ -78,7 +78,9 @@ def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
             )
         events.record(db, user_id, "backup_codes.generated", f"{CODES_PER_SET} codes", ctx.now())
 
-    ctx.write(work)
+    # Where the identity keeps its own copy (Clerk), the new codes replace its old ones before
+    # they are committed and shown here (mirror.py).
+    mirror.write(ctx, token, work, new_backup_codes=codes)
     return BackupCodes(codes=codes)
 
 
@@ -110,6 +112,8 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
     # costs one verification and its time tells nothing about which prefixes exist.
     checked = candidates or codes[:1]
     match = next((c.id for c in checked if ctx.hashing.backup_code_matches(c.code_hash, normalised)), None)
+    if match is not None and ctx.mirror is not None:
+        ctx.mirror.use_backup_code(user_id, normalised)  # the mirror's copy first (mirror.py)
 
     def work(db: Session) -> T:
         now = ctx.now()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,6 +22,9 @@ from mfa_app.mail import EmailSender, make_email_sender
 from mfa_app.settings import Settings
 from mfa_app.sms.base import SmsSender
 from mfa_app.store import db as store
+
+if TYPE_CHECKING:
+    from mfa_app.accounts.mirror import FactorMirror
 
 T = TypeVar("T")
 log = logging.getLogger("mfa_app.accounts")
@@ -62,6 +65,9 @@ class AccountContext:
     # A host app's check of one of its users' passwords (user id, password), for step-up
     # re-verification; None: mfa_app's own password hashes (the built-in accounts).
     check_password: Callable[[str, str], bool] | None = None
+    # Where the host's identity keeps its own copy of the second factor (mfa_app/accounts/
+    # mirror.py: Clerk's); None: mfa_app's tables alone.
+    mirror: FactorMirror | None = None
 
     def __post_init__(self) -> None:
         if self.email is None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 
 from mfa_app.accounts.context import AccountContext
+from mfa_app.accounts.mirror import FactorMirror
 from mfa_app.settings import Settings
 from mfa_app.sms import make_sender
 from mfa_app.sms.base import SmsSender
@@ -21,6 +22,7 @@ def build_context(
     engine: Engine | None = None,
     sms_sender: SmsSender | None = None,
     check_password: Callable[[str, str], bool] | None = None,
+    mirror: FactorMirror | None = None,
 ) -> AccountContext:
     if engine is None:
         engine = make_engine(settings.database_url, writers=settings.db_writers)
@@ -33,4 +35,5 @@ def build_context(
         settings=settings,
         secret_key=settings.resolved_secret_key(),
         check_password=check_password,
+        mirror=mirror,
     )

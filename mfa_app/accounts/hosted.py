@@ -41,6 +41,9 @@ class HostUser:
     user_id: str
     session_key: str
     email: str
+    # The host's own sign-in asked for a second factor and it passed (Clerk's, whose factors are
+    # mfa_app's: mirror.py): a new sign-in of a user with MFA on then needs no challenge here.
+    second_factor_verified: bool = False
 
 
 def adopt(ctx: AccountContext, who: HostUser) -> str:
@@ -132,7 +135,7 @@ def _replace(
         old.token_hmac = ctx.hmac("replaced session", old.id)
         db.add(old)
         db.flush()
-    pending = has_mfa(db, who.user_id)
+    pending = has_mfa(db, who.user_id) and not who.second_factor_verified
     row = SessionRow(
         id=new_id("sess"),
         token_hmac=ctx.hmac("session", who.session_key),

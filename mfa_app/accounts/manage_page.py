@@ -3,7 +3,7 @@ user with their phones, the backup codes left and the latest security events."""
 
 from __future__ import annotations
 
-from mfa_app.accounts import backup_codes, events, sessions
+from mfa_app.accounts import backup_codes, events, mirror, sessions
 from mfa_app.accounts.access import signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.models import ManagePage
@@ -19,6 +19,7 @@ def manage_page(ctx: AccountContext, token: str, events_limit: int) -> ManagePag
             user=resource,
             backup_codes_left=left if resource.two_factor_enabled else 0,
             events=events.newest_first(db, user.id, events_limit),
+            can_choose_default=mirror.chooses_default(ctx),
         )
     sessions.note_activity(ctx, session)
     return page

@@ -79,6 +79,8 @@ class ManagePage(BaseModel):
 
     user: User
     backup_codes_left: int  # 0 while MFA is off
+    # False where the default MFA phone can't be changed ("Make default": Clerk's accounts)
+    can_choose_default: bool = True
     events: list[SecurityEvent]  # newest first
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mfa_app.accounts import codes, events, limits
+from mfa_app.accounts import codes, events, limits, mirror
 from mfa_app.accounts.access import require_step_up, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
@@ -26,6 +26,15 @@ _DEFAULT_PHONE_REFUSALS = {
         "This is your default MFA phone. Make another phone the default before removing this one.",
     ),
 }
+
+# Where the identity's own copy of the second factor can't change the default (Clerk's: its
+# default is the phone reserved first while no other was), "Make default" can't be offered.
+DEFAULT_IS_THE_FIRST = AccountError(
+    "default_second_factor_fixed",
+    "Your default MFA phone is the first one you turned on for MFA. Your account's sign-in service "
+    "doesn't let it be changed here: to make another phone the default, turn MFA off and on again "
+    "starting with that phone.",
+)
 
 
 def to_resource(db: Session, ctx: AccountContext, phone: PhoneRow) -> PhoneNumber:
@@ -143,7 +152,7 @@ def attempt_verification(ctx: AccountContext, token: str, phone_id: str, code: s
         others = [p.phone_number for p in mfa_phones(db, user.id)]
         return to_resource(db, ctx, phone), others
 
-    resource, others = ctx.write(work)
+    resource, others = mirror.write(ctx, token, work)
     notify(ctx, others, f"the phone number {mask(resource.phone_number)} was added to your account.")
     return resource
 
@@ -161,13 +170,16 @@ def set_reserved_for_second_factor(ctx: AccountContext, token: str, phone_id: st
         mfa_turned_off = _unreserve(db, ctx, phone)
         return to_resource(db, ctx, phone), mfa_turned_off
 
-    resource, mfa_turned_off = ctx.write(work)
+    resource, mfa_turned_off = mirror.write(ctx, token, work)
     if mfa_turned_off:
         notify(ctx, [resource.phone_number], "two-step verification was turned off for your account.")
     return resource
 
 
 def make_default_second_factor(ctx: AccountContext, token: str, phone_id: str) -> PhoneNumber:
+    if not mirror.chooses_default(ctx):
+        raise DEFAULT_IS_THE_FIRST
+
     def work(db: Session) -> PhoneNumber:
         session, user = signed_in(ctx, db, token)
         require_step_up(ctx, db, session)
@@ -192,7 +204,7 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
         require_step_up(ctx, db, session)
         phone = owned(db, user.id, phone_id)
         others = [p for p in mfa_phones(db, user.id) if p.id != phone.id]
-        _refuse_the_default_while_others_remain("remove", phone, others)
+        _refuse_the_default_while_others_remain(ctx, "remove", phone, others)
         was_mfa = phone.reserved_for_second_factor and phone.verified_at is not None
         number = phone.phone_number
         db.execute(sa.delete(VerificationRow).where(col(VerificationRow.phone_id) == phone.id))
@@ -203,7 +215,7 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
             _turn_off_mfa(db, ctx, user.id)
         return number, mfa_turned_off
 
-    number, mfa_turned_off = ctx.write(work)
+    number, mfa_turned_off = mirror.write(ctx, token, work)
     if mfa_turned_off:
         notify(ctx, [number], "this phone was removed and two-step verification was turned off for your account.")
     return DeletedObject(id=phone_id)
@@ -225,7 +237,7 @@ def preview_phone_action(ctx: AccountContext, token: str, action: str, phone_id:
         return PhoneActionPreview(
             allowed=False,
             title=f"{number} is your default MFA phone",
-            explanation=_DEFAULT_PHONE_REFUSALS[action].message,
+            explanation=_default_refusal(ctx, action).message,
         )
     if in_use and not others:
         explanation = "This is your last MFA phone: MFA will be turned off and your backup codes will stop working."
@@ -238,10 +250,25 @@ def preview_phone_action(ctx: AccountContext, token: str, action: str, phone_id:
     )
 
 
-def _refuse_the_default_while_others_remain(action: str, phone: PhoneRow, others: list[PhoneRow]) -> None:
+def _refuse_the_default_while_others_remain(
+    ctx: AccountContext, action: str, phone: PhoneRow, others: list[PhoneRow]
+) -> None:
     if phone.default_second_factor and others:
-        refusal = _DEFAULT_PHONE_REFUSALS[action]
+        refusal = _default_refusal(ctx, action)
         raise AccountError(refusal.code, refusal.message)
+
+
+def _default_refusal(ctx: AccountContext, action: str) -> AccountError:
+    """The refusal to disable or remove the default MFA phone while others remain; where the
+    default can't be changed (Clerk), the way out is the other phones."""
+    refusal = _DEFAULT_PHONE_REFUSALS[action]
+    if mirror.chooses_default(ctx):
+        return refusal
+    verb = "removing" if action == "remove" else "disabling"
+    return AccountError(
+        refusal.code,
+        f"This is your default MFA phone, which can't be changed here. Disable your other MFA phones before {verb} this one.",
+    )
 
 
 def _unverified(db: Session, user_id: str, phone_id: str) -> PhoneRow:
@@ -268,7 +295,7 @@ def _unreserve(db: Session, ctx: AccountContext, phone: PhoneRow) -> bool:
     if not phone.reserved_for_second_factor:
         return False
     others = [p for p in mfa_phones(db, phone.user_id) if p.id != phone.id]
-    _refuse_the_default_while_others_remain("disable_for_mfa", phone, others)
+    _refuse_the_default_while_others_remain(ctx, "disable_for_mfa", phone, others)
     phone.reserved_for_second_factor = False
     phone.default_second_factor = False
     db.add(phone)

@@ -1,6 +1,8 @@
-"""The three calls mfa_app makes to Clerk's Backend API (https://api.clerk.com/v1), with the
-instance's secret key as a bearer token: a user (for the primary email address), a session
-(whether it is still active) and a user's password check.
+"""The calls mfa_app makes to Clerk's Backend API (https://api.clerk.com/v1), with the
+instance's secret key as a bearer token: a user (for the primary email address, and its phone
+numbers and MFA flags), a session (whether it is still active), a user's password check, and
+the writes that keep the user's second factor in Clerk (factors.py): phone numbers created,
+updated and deleted, backup codes imported and deleted, MFA disabled.
 
 Of Clerk's error answers only the code is logged, and the secret key goes into no log, error
 or repr."""
@@ -13,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from mfa_app.accounts.errors import AccountError, signed_out
 from mfa_app.clerk import transport
 from mfa_app.clerk.settings import ClerkSettings
 from mfa_app.clerk.transport import ClerkUnavailable, error_code
@@ -59,6 +62,68 @@ class BackendApi:
             return False
         raise _unavailable(response)
 
+    def user(self, user_id: str) -> dict[str, Any]:
+        """The User resource (phone_numbers, two_factor_enabled, backup_code_enabled...); a user
+        deleted in Clerk is signed out."""
+        user = self._read("/users/{id}", user_id)
+        if user is None:
+            raise signed_out()
+        return user
+
+    def create_phone(self, user_id: str, number: str, *, reserved: bool) -> dict[str, Any]:
+        """A verified phone number on the user (POST /phone_numbers), reserved for MFA or not."""
+        body: dict[str, Any] = {"user_id": user_id, "phone_number": number, "verified": True, "primary": False}
+        if reserved:
+            body["reserved_for_second_factor"] = True
+        return self._write("POST", "/phone_numbers", "", json=body)
+
+    def update_phone(self, phone_id: str, **fields: bool) -> dict[str, Any]:
+        """PATCH /phone_numbers/{id}: `verified`, `reserved_for_second_factor` (no setter for
+        the default second factor)."""
+        return self._write("PATCH", "/phone_numbers/{id}", phone_id, json=fields)
+
+    def delete_phone(self, phone_id: str) -> None:
+        self._write("DELETE", "/phone_numbers/{id}", phone_id, missing_ok=True)
+
+    def import_backup_codes(self, user_id: str, codes: list[str]) -> None:
+        """PATCH /users/{id} with `backup_codes` (plain: Clerk takes plain codes or bcrypt digests)."""
+        self._write("PATCH", "/users/{id}", user_id, json={"backup_codes": codes})
+
+    def delete_backup_codes(self, user_id: str) -> None:
+        self._write("DELETE", "/users/{id}/backup_code", user_id, missing_ok=True)
+
+    def disable_mfa(self, user_id: str) -> None:
+        self._write("DELETE", "/users/{id}/mfa", user_id, missing_ok=True)
+
+    def verify_totp(self, user_id: str, code: str) -> bool:
+        """POST /users/{id}/verify_totp: whether Clerk took the code (a backup code is then used
+        up there); a refusal (the code is not one of Clerk's) is False. Not retried once it may
+        have reached Clerk."""
+        response = self._send("POST", "/users/{id}/verify_totp", user_id, json={"code": code})
+        if response.is_success:
+            return _json(response).get("verified") is True
+        if response.status_code in (400, 404, 422):
+            log.info("clerk did not take a backup code: HTTP %d, %s", response.status_code, error_code(response))
+            return False
+        raise _unavailable(response)
+
+    def _write(
+        self, method: str, endpoint: str, resource_id: str, *, missing_ok: bool = False, **request: Any
+    ) -> dict[str, Any]:
+        """A change at Clerk: its answer's JSON; a refusal (4xx) as ClerkRefused, with Clerk's
+        code logged and a message the person can act on; `missing_ok`: a 404 is what was asked
+        (a DELETE of what is already gone)."""
+        response = self._send(method, endpoint, resource_id, **request)
+        if response.is_success:
+            return _json(response)
+        if response.status_code == 404 and missing_ok:
+            return {}
+        if response.status_code in (400, 402, 404, 409, 422):  # 401/403: the operator's key
+            code = error_code(response)
+            log.warning("clerk refused %s %s: HTTP %d, %s", method, endpoint, response.status_code, code)
+            raise ClerkRefused(code)
+        raise _unavailable(response)
+
     def _read(self, endpoint: str, resource_id: str) -> dict[str, Any] | None:
         response = self._send("GET", endpoint, resource_id)
         if response.status_code == 404:
@@ -79,6 +144,26 @@ class BackendApi:
             headers=self._headers,
             **request,
         )
+
+
+# Clerk's refusals of a change, as the person reads them (their own messages can name the user).
+_REFUSALS = {
+    "form_identifier_exists": "This phone number is already used by another account, so it can't be added to yours.",
+    "form_param_format_invalid": "Your account's sign-in service doesn't accept this phone number.",
+    "form_param_value_invalid": "Your account's sign-in service doesn't accept this phone number.",
+    "phone_number_exists": "This phone number is already used by another account, so it can't be added to yours.",
+}
+REFUSED = (
+    "Your account's sign-in service refused this change, so nothing was changed. "
+    "Try again, or contact support if it keeps happening."
+)
+
+
+class ClerkRefused(AccountError):
+    """Clerk answered a change with a refusal (4xx): nothing was changed in mfa_app either."""
+
+    def __init__(self, clerk_code: str) -> None:
+        super().__init__("clerk_refused", _REFUSALS.get(clerk_code, REFUSED), status=422, clerk_code=clerk_code)
 
 
 def _unavailable(response: httpx.Response) -> ClerkUnavailable:

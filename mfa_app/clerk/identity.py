@@ -17,9 +17,11 @@ import httpx
 
 from mfa_app import origins
 from mfa_app.accounts import HostUser
+from mfa_app.accounts.mirror import FactorChange
 from mfa_app.clerk import session_token
 from mfa_app.clerk.backend_api import BackendApi
 from mfa_app.clerk.cache import TtlCache
+from mfa_app.clerk.factors import ClerkFactorMirror
 from mfa_app.clerk.session_token import InvalidSessionToken, SessionClaims
 from mfa_app.clerk.settings import ClerkSettings
 from mfa_app.identity import Request
@@ -37,7 +39,11 @@ SESSION_RECHECK_S = 60.0
 
 class ClerkIdentity:
     """mfa_app's pages on Clerk's users. Blocking (the Backend API): mfa_app calls it in worker
-    threads."""
+    threads. It is also mfa_app's factor mirror (mfa_app/accounts/mirror.py): the phones, MFA and
+    backup codes set up on mfa_app's pages are kept in Clerk too (factors.py)."""
+
+    # Clerk's API can't change the default second factor: no "Make default" (docs/clerk.md).
+    chooses_default_second_factor = False
 
     def __init__(self, settings: ClerkSettings | None = None, *, client: httpx.Client | None = None) -> None:
         settings = settings or ClerkSettings()
@@ -45,6 +51,7 @@ class ClerkIdentity:
         self._parties = frozenset(filter(None, map(origins.origin_of, settings.authorized_parties.split(","))))
         self._leeway_s = settings.clock_skew_s
         self._api = BackendApi(settings, client)
+        self._factors = ClerkFactorMirror(self._api)
         self._emails: TtlCache[str] = TtlCache(EMAIL_TTL_S)
         self._active: TtlCache[bool] = TtlCache(SESSION_RECHECK_S)
 
@@ -75,11 +82,26 @@ class ClerkIdentity:
         # token every minute, and mfa_app takes a new key for a new sign-in (second factor due
         # again, step-up window gone). `sid` stays the same across renewals and is new at each
         # sign-in. It need not be secret: mfa_app only ever takes it from a verified token.
-        return HostUser(user_id=claims.user_id, session_key=claims.session_id, email=email)
+        # Clerk's sign-in asks for the second factor mfa_app keeps in Clerk (factors.py): one that
+        # passed it (`fva`) is not asked again by mfa_app's challenge.
+        return HostUser(
+            user_id=claims.user_id,
+            session_key=claims.session_id,
+            email=email,
+            second_factor_verified=claims.second_factor_verified,
+        )
 
     def check_password(self, user_id: str, password: str) -> bool:
         """Clerk's own password check (for step-up re-verification)."""
         return self._api.verify_password(user_id, password)
+
+    def mirror_factors(self, change: FactorChange) -> None:
+        """The user's second factor, as mfa_app now has it, kept in Clerk (factors.py)."""
+        self._factors.mirror_factors(change)
+
+    def use_backup_code(self, user_id: str, code: str) -> None:
+        """A backup code used in mfa_app, used up in Clerk too (factors.py)."""
+        self._factors.use_backup_code(user_id, code)
 
     def _email(self, user_id: str) -> str | None:
         email = self._emails.get(user_id)

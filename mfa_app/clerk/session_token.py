@@ -27,6 +27,9 @@ class SessionClaims:
     user_id: str  # `sub`
     session_id: str  # `sid`
     expires_at: float  # `exp`
+    # `fva` (factor verification age, minutes since each factor, -1 for never): this session
+    # passed a second factor at Clerk's sign-in (or since).
+    second_factor_verified: bool = False
 
 
 class InvalidSessionToken(Exception):
@@ -80,4 +83,11 @@ def verify(
         raise InvalidSessionToken("session pending")
     if not user_id or not session_id:
         raise InvalidSessionToken("empty sub or sid")
-    return SessionClaims(user_id=user_id, session_id=session_id, expires_at=float(exp))
+    fva = claims.get("fva")
+    second = fva[1] if isinstance(fva, list) and len(fva) == 2 else None
+    return SessionClaims(
+        user_id=user_id,
+        session_id=session_id,
+        expires_at=float(exp),
+        second_factor_verified=isinstance(second, int) and not isinstance(second, bool) and second >= 0,
+    )

@@ -50,7 +50,26 @@ def _mfa_phone(phone: PhoneView) -> rx.Component:
         phone.is_default,
         # The badge reads "(Default)", as the reference's text does.
         _row(phone, _number(phone, " ", rx.badge("(Default)", color_scheme="indigo")), [disable, remove]),
-        _row(phone, _number(phone), [disable, make_default, remove]),
+        rx.cond(
+            ManageMfaState.can_choose_default,
+            _row(phone, _number(phone), [disable, make_default, remove]),
+            _row(phone, _number(phone), [disable, remove]),  # see fixed_default_note
+        ),
+    )
+
+
+# Said instead of "Make default" buttons where the default can't be changed (Clerk's accounts).
+FIXED_DEFAULT_NOTE = (
+    "Your default MFA phone is the first one you turned on for MFA. Your account's sign-in service "
+    "doesn't let it be changed here: to make another phone the default, turn MFA off and on again "
+    "starting with that phone."
+)
+
+
+def _fixed_default_note() -> rx.Component:
+    return rx.cond(
+        ~ManageMfaState.can_choose_default & (ManageMfaState.mfa_phones.length() > 1),
+        rx.text(FIXED_DEFAULT_NOTE, size="2", color_scheme="gray", id="fixed-default-note"),
     )
 
 
@@ -115,6 +134,7 @@ def mfa_phone_list() -> rx.Component:
             rx.el.ul(
                 rx.foreach(ManageMfaState.mfa_phones, _mfa_phone), class_name="phone-list", aria_labelledby="mfa-phones"
             ),
+            _fixed_default_note(),
         ),
     )
 

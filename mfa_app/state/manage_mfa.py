@@ -74,6 +74,7 @@ class ManageMfaState(SessionState):
     unverified_phones: list[PhoneView] = []
     two_factor_enabled: bool = False
     backup_codes_left: int = 0
+    can_choose_default: bool = True  # False on Clerk's accounts: no "Make default" (docs/clerk.md)
     backups_left_text: str = ""
     showing_codes: bool = False
     sheet_date: str = ""  # the print sheet's date
@@ -121,6 +122,7 @@ class ManageMfaState(SessionState):
         self.two_factor_enabled = page.user.two_factor_enabled
         self.email = page.user.email_address
         self.backup_codes_left = page.backup_codes_left
+        self.can_choose_default = page.can_choose_default
         self.backups_left_text = unused_backup_codes(self.backup_codes_left)
         self.more_events = len(page.events) > self.events_shown
         self.events = [EventView(event_sentence(e), _utc_iso(e.created_at)) for e in page.events[: self.events_shown]]

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from mfa_app.accounts import AccountContext, HostUser, build_context
+from mfa_app.accounts.mirror import FactorMirror
 from mfa_app.identity import BuiltInAccounts, Identity, PasswordCheck
 from mfa_app.settings import Settings, get_settings
 from mfa_app.sms.base import SmsSender
@@ -67,7 +68,10 @@ def built_in_accounts() -> bool:
 def context() -> AccountContext:
     setup = current()
     check = setup.identity.check_password if isinstance(setup.identity, PasswordCheck) else None
-    return build_context(setup.settings, engine=setup.engine, sms_sender=setup.sms_sender, check_password=check)
+    mirror = setup.identity if isinstance(setup.identity, FactorMirror) else None
+    return build_context(
+        setup.settings, engine=setup.engine, sms_sender=setup.sms_sender, check_password=check, mirror=mirror
+    )
 
 
 HASHING_NICENESS = 10  # Linux: a nice-10 thread gets about a tenth of a core a nice-0 one wants
