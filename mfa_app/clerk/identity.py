@@ -1,8 +1,8 @@
 """Clerk as the identity mfa_app's pages run on (the protocol of mfa_app/identity.py): a host
 whose users sign in with Clerk's frontend (ClerkJS) mounts mfa_app with `ClerkIdentity()`.
 
-Who is signed in comes from Clerk's `__session` cookie, verified without a call to Clerk
-(session_token.py). The user's email address comes from the Backend API, kept a minute per
+Who is signed in comes from Clerk's `__session` cookie (or its suffixed name), verified
+without a call to Clerk (session_token.py). The user's email address comes from the Backend API, kept a minute per
 user. A websocket carries the cookie of its handshake for as long as it stays open, while
 ClerkJS renews the token about every minute: a token that was valid when its socket connected
 keeps counting once it has expired only while Clerk says its session is still active (asked
@@ -48,6 +48,7 @@ class ClerkIdentity:
     def __init__(self, settings: ClerkSettings | None = None, *, client: httpx.Client | None = None) -> None:
         settings = settings or ClerkSettings()
         self._key = session_token.load_public_key(settings.jwt_key)
+        self._cookies = session_token.cookie_names(settings.publishable_key)
         self._parties = frozenset(filter(None, map(origins.origin_of, settings.authorized_parties.split(","))))
         self._leeway_s = settings.clock_skew_s
         self._api = BackendApi(settings, client)
@@ -59,7 +60,7 @@ class ClerkIdentity:
         return "ClerkIdentity()"
 
     def signed_in(self, request: Request) -> HostUser | None:
-        token = request.cookies.get(session_token.COOKIE, "")
+        token = next(filter(None, map(request.cookies.get, self._cookies)), "")
         if not token:
             return None
         try:

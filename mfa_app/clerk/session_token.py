@@ -8,6 +8,8 @@ tasks, such as choosing an organisation, still to do: Clerk's own SDKs count it 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import time
 from collections.abc import Collection
@@ -18,6 +20,18 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 COOKIE = "__session"
+
+
+def cookie_names(publishable_key: str) -> tuple[str, ...]:
+    """The cookies that may carry the token, the one of this instance first: ClerkJS's
+    `__session_<suffix>`, the suffix the first 8 characters of the URL-safe base64 of the
+    publishable key's SHA-1 (@clerk/shared's getCookieSuffix), then the plain `__session`
+    (older ClerkJS versions, and the one newer versions keep setting next to it)."""
+    if not publishable_key:
+        return (COOKIE,)
+    digest = hashlib.sha1(publishable_key.encode(), usedforsecurity=False).digest()
+    return (f"{COOKIE}_{base64.urlsafe_b64encode(digest).decode()[:8]}", COOKIE)
+
 
 _PEM = re.compile(r"-----BEGIN PUBLIC KEY-----(.*?)-----END PUBLIC KEY-----", re.S)
 

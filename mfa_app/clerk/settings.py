@@ -14,6 +14,10 @@ class ClerkSettings(BaseSettings):
     # The instance's PEM public key (Clerk dashboard, API keys, "JWKS public key"): the
     # __session token is verified with it, without asking Clerk.
     jwt_key: str = ""
+    # The instance's publishable key (pk_live_… / pk_test_…), not a secret: newer ClerkJS
+    # versions also set the token as `__session_<suffix>`, the suffix derived from this key, so
+    # that several Clerk apps on one domain don't share one `__session`. Empty: only `__session`.
+    publishable_key: str = ""
     api_url: str = "https://api.clerk.com/v1"
     # Origins (scheme://host[:port]) whose pages may present a session token (its `azp`), comma
     # separated; empty means mfa_app's own origins (MFA_ALLOWED_ORIGINS, or Reflex's deploy_url).

@@ -71,6 +71,31 @@ def test_no_cookie_or_an_empty_one_is_signed_out_without_asking_clerk(
     assert http.attempts == 0
 
 
+# A publishable key and the cookie ClerkJS names after it: the suffix computed by @clerk/shared's
+# getCookieSuffix (SHA-1, base64, "+/" made "-_", 8 characters), run in a JavaScript engine.
+PUBLISHABLE_KEY, SUFFIXED_COOKIE = "pk_test_Y2xlcmsuZXhhbXBsZS5jb20k", "__session_l2OS3d9k"
+
+
+def test_the_suffixed_cookie_of_the_instance_counts_before_the_plain_one(
+    clerk_settings: ClerkSettings, http: CountingClient, keys: Keys
+) -> None:
+    identity = ClerkIdentity(clerk_settings.model_copy(update={"publishable_key": PUBLISHABLE_KEY}), client=http)
+    ours = identity.signed_in(Request(cookies={SUFFIXED_COOKIE: keys.token()}))
+    assert ours is not None and ours.session_key == "sess_1"
+    # Another Clerk app on the same domain owns the plain `__session`: this instance's own wins.
+    other_app = keys.token(session_id="sess_other_app", signer=keys.other)
+    both = identity.signed_in(Request(cookies={"__session": other_app, SUFFIXED_COOKIE: keys.token()}))
+    assert both is not None and both.session_key == "sess_1"
+    # Only the plain one (an older ClerkJS): it still counts.
+    plain = identity.signed_in(Request(cookies={"__session": keys.token(session_id="sess_2")}))
+    assert plain is not None and plain.session_key == "sess_2"
+
+
+def test_without_a_publishable_key_only_the_plain_cookie_is_read(identity: ClerkIdentity, keys: Keys) -> None:
+    assert identity.signed_in(Request(cookies={SUFFIXED_COOKIE: keys.token()})) is None
+    assert identity.signed_in(Request(cookies={"__session": keys.token()})) is not None
+
+
 @pytest.mark.parametrize(
     "claims",
     [
