@@ -12,13 +12,13 @@ its own), the one the standalone app runs on."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from mfa_app.accounts import HostUser
 
-__all__ = ["BuiltInAccounts", "HostUser", "Identity", "PasswordCheck", "Request"]
+__all__ = ["BuiltInAccounts", "HostUser", "Identity", "PasswordCheck", "Request", "SessionSignOut"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,17 @@ class Identity(Protocol):
 class PasswordCheck(Protocol):
     def check_password(self, user_id: str, password: str) -> bool:
         """Whether `password` is this user's (for step-up re-verification)."""
+        ...
+
+
+@runtime_checkable
+class SessionSignOut(Protocol):
+    def sign_out_sessions(self, user_id: str, which: Callable[[str], bool]) -> None:
+        """Sign out, at the host, every active sign-in of this user whose session key `which`
+        accepts: the person ended it (or every other one) from mfa_app's list of sessions.
+        Called before mfa_app ends its own record; raise an AccountError when the host could
+        not, and nothing is ended. Without it only mfa_app's record ends (mfa_app's pages and
+        `Mfa.access` refuse that sign-in, the host's own pages don't know)."""
         ...
 
 

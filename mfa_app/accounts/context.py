@@ -68,6 +68,9 @@ class AccountContext:
     # Where the host's identity keeps its own copy of the second factor (mfa_app/accounts/
     # mirror.py: Clerk's); None: mfa_app's tables alone.
     mirror: FactorMirror | None = None
+    # The host's sign-out of its own sessions (user id, which session keys), for mfa_app's list
+    # of sessions (mfa_app/identity.py: SessionSignOut); None: mfa_app's records alone.
+    sign_out_host_sessions: Callable[[str, Callable[[str], bool]], None] | None = None
 
     def __post_init__(self) -> None:
         if self.email is None:

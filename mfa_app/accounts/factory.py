@@ -23,6 +23,7 @@ def build_context(
     sms_sender: SmsSender | None = None,
     check_password: Callable[[str, str], bool] | None = None,
     mirror: FactorMirror | None = None,
+    sign_out_host_sessions: Callable[[str, Callable[[str], bool]], None] | None = None,
 ) -> AccountContext:
     if engine is None:
         engine = make_engine(settings.database_url, writers=settings.db_writers)
@@ -36,4 +37,5 @@ def build_context(
         secret_key=settings.resolved_secret_key(),
         check_password=check_password,
         mirror=mirror,
+        sign_out_host_sessions=sign_out_host_sessions,
     )

@@ -1,6 +1,11 @@
 """The sessions a user can see and end: each signed-in browser (named from its User-Agent),
 when it signed in and was last active, and which one is asking. Ending one, or every other one,
-is a sensitive change: it re-verifies first, like the phone actions, and is a security event."""
+is a sensitive change: it re-verifies first, like the phone actions, and is a security event.
+
+On a host whose identity can sign its own sessions out (Clerk's), the host's sign-in ends first,
+then mfa_app's record of it: when the host can't, nothing ends and the person reads why. A host
+session key is never stored here, only its HMAC: the host lists its sessions and the ones whose
+key has the HMAC of the ones to end are signed out."""
 
 from __future__ import annotations
 
@@ -28,6 +33,15 @@ def list_sessions(ctx: AccountContext, token: str) -> list[SignedInSession]:
 
 def revoke_session(ctx: AccountContext, token: str, session_id: str) -> None:
     """Sign out one of the user's sessions."""
+    if ctx.sign_out_host_sessions is not None:
+        with ctx.read() as db:
+            current, user = signed_in(ctx, db, token)
+            require_step_up(ctx, db, current)
+            row = db.exec(_live(ctx, user.id).where(col(SessionRow.id) == session_id)).first()
+            if row is None:
+                raise not_found("session")
+            ended = row.token_hmac
+        ctx.sign_out_host_sessions(user.id, lambda key: ctx.hmac("session", key) == ended)
 
     def work(db: Session) -> None:
         current, user = signed_in(ctx, db, token)
@@ -44,7 +58,14 @@ def revoke_session(ctx: AccountContext, token: str, session_id: str) -> None:
 
 def revoke_other_sessions(ctx: AccountContext, token: str) -> int:
     """Sign out every session of the user but this one (those waiting for a second factor
-    too); how many were signed out."""
+    too); how many were signed out. At the host, every other sign-in of the user ends, those
+    that never opened mfa_app's pages too."""
+    if ctx.sign_out_host_sessions is not None:
+        with ctx.read() as db:
+            current, user = signed_in(ctx, db, token)
+            require_step_up(ctx, db, current)
+            kept = current.token_hmac
+        ctx.sign_out_host_sessions(user.id, lambda key: ctx.hmac("session", key) != kept)
 
     def work(db: Session) -> int:
         current, user = signed_in(ctx, db, token)

@@ -1,6 +1,7 @@
 """The calls mfa_app makes to Clerk's Backend API (https://api.clerk.com/v1), with the
 instance's secret key as a bearer token: a user (for the primary email address, and its phone
-numbers and MFA flags), a session (whether it is still active), a user's password check, and
+numbers and MFA flags), a session (whether it is still active), a user's active sessions and
+their sign-out, a user's password check, and
 the writes that keep the user's second factor in Clerk (factors.py): phone numbers created,
 updated and deleted, backup codes imported and deleted, MFA disabled.
 
@@ -50,6 +51,23 @@ class BackendApi:
         """Whether this session of this user is still signed in at Clerk."""
         session = self._read("/sessions/{id}", session_id)
         return session is not None and session.get("status") == "active" and session.get("user_id") == user_id
+
+    def active_session_ids(self, user_id: str) -> list[str]:
+        """The ids of the user's active sessions (GET /sessions; Clerk answers at most 500)."""
+        response = self._send("GET", "/sessions", "", params={"user_id": user_id, "status": "active", "limit": 500})
+        if not response.is_success:
+            raise _unavailable(response)
+        try:
+            sessions = response.json()
+        except ValueError:
+            raise _unavailable(response) from None
+        if not isinstance(sessions, list):
+            raise _unavailable(response)
+        return [s["id"] for s in sessions if isinstance(s, dict) and s.get("user_id") == user_id and s.get("id")]
+
+    def revoke_session(self, session_id: str) -> None:
+        """POST /sessions/{id}/revoke: that sign-in ends at Clerk (ClerkJS signs the tab out)."""
+        self._write("POST", "/sessions/{id}/revoke", session_id, missing_ok=True)
 
     def verify_password(self, user_id: str, password: str) -> bool:
         """Clerk's check of the user's password: 200 `{"verified": true}` when it matches, a

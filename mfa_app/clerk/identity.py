@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -95,6 +96,14 @@ class ClerkIdentity:
     def check_password(self, user_id: str, password: str) -> bool:
         """Clerk's own password check (for step-up re-verification)."""
         return self._api.verify_password(user_id, password)
+
+    def sign_out_sessions(self, user_id: str, which: Callable[[str], bool]) -> None:
+        """Clerk's sessions of the user that mfa_app's list of sessions ends (their `sid` is
+        mfa_app's session key), revoked at Clerk."""
+        for session_id in self._api.active_session_ids(user_id):
+            if which(session_id):
+                self._api.revoke_session(session_id)
+                self._active.put(session_id, False)
 
     def mirror_factors(self, change: FactorChange) -> None:
         """The user's second factor, as mfa_app now has it, kept in Clerk (factors.py)."""

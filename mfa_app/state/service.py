@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from mfa_app.accounts import AccountContext, HostUser, build_context
 from mfa_app.accounts.mirror import FactorMirror
-from mfa_app.identity import BuiltInAccounts, Identity, PasswordCheck
+from mfa_app.identity import BuiltInAccounts, Identity, PasswordCheck, SessionSignOut
 from mfa_app.settings import Settings, get_settings
 from mfa_app.sms.base import SmsSender
 
@@ -69,8 +69,14 @@ def context() -> AccountContext:
     setup = current()
     check = setup.identity.check_password if isinstance(setup.identity, PasswordCheck) else None
     mirror = setup.identity if isinstance(setup.identity, FactorMirror) else None
+    sign_out = setup.identity.sign_out_sessions if isinstance(setup.identity, SessionSignOut) else None
     return build_context(
-        setup.settings, engine=setup.engine, sms_sender=setup.sms_sender, check_password=check, mirror=mirror
+        setup.settings,
+        engine=setup.engine,
+        sms_sender=setup.sms_sender,
+        check_password=check,
+        mirror=mirror,
+        sign_out_host_sessions=sign_out,
     )
 
 

@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -202,7 +203,7 @@ class FakeClerk(LoopbackServer):
         with self._lock:
             return self._create_phone(user_id, number, verified=verified, reserved=reserved)
 
-    def _answer(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _answer(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         parts = path.split("/")  # "", "v1", "users", id[, "verify_password"]
         with self._lock:
             factors = self._factor_answer(method, parts, body)
@@ -210,6 +211,24 @@ class FakeClerk(LoopbackServer):
             return factors
         if method == "GET" and len(parts) == 4 and parts[2] == "users" and parts[3] in self.users:
             return 200, self.users[parts[3]]
+        if method == "GET" and path.startswith("/v1/sessions?"):
+            query = parse_qs(urlsplit(path).query)
+            listed = [
+                s
+                for s in self.sessions.values()
+                if s["user_id"] in query.get("user_id", [s["user_id"]])
+                and s["status"] in query.get("status", [s["status"]])
+            ]
+            for session in listed:
+                models.Session.model_validate(session)
+            return 200, listed[: int(query.get("limit", ["10"])[0])]
+        if method == "POST" and len(parts) == 5 and parts[2] == "sessions" and parts[4] == "revoke":
+            if parts[3] not in self.sessions:
+                return 404, clerk_errors("resource_not_found", "Session not found")
+            with self._lock:
+                self.sessions[parts[3]]["status"] = "revoked"
+            models.Session.model_validate(self.sessions[parts[3]])
+            return 200, self.sessions[parts[3]]
         if method == "GET" and len(parts) == 4 and parts[2] == "sessions" and parts[3] in self.sessions:
             models.Session.model_validate(self.sessions[parts[3]])
             return 200, self.sessions[parts[3]]
@@ -366,9 +385,7 @@ def _admin_verification() -> dict[str, Any]:
     }
 
 
-def _respond(
-    handler: BaseHTTPRequestHandler, status: int, body: dict[str, Any], *, headers: dict[str, str] | None = None
-) -> None:
+def _respond(handler: BaseHTTPRequestHandler, status: int, body: Any, *, headers: dict[str, str] | None = None) -> None:
     respond(handler, status, json.dumps(body).encode(), headers=headers)
 
 
