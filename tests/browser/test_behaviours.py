@@ -371,6 +371,23 @@ def test_the_reverification_dialog_says_what_it_confirms_and_counts_the_resend_d
     expect(page.get_by_role("list", name="Backup codes").get_by_role("listitem")).to_have_count(10)
 
 
+def test_a_reload_with_the_dialog_open_goes_on_with_the_time_left(page: Page, app: App):
+    account = create_account(app, mfa=1, backup_codes=True)
+    app.make_sessions_stale(account.email)
+    hand_off(page, account)
+    page.get_by_role("button", name="Generate").click()
+    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    counting = dialog.get_by_role("button", name=re.compile(r"^Resend code \(\d+ s\)$"))
+    expect(counting).to_be_disabled()
+    page.wait_for_timeout(2_000)
+    before = int(re.search(r"\((\d+) s\)", counting.inner_text()).group(1))
+    page.reload()
+    expect(dialog).to_be_visible()
+    expect(counting).to_be_disabled()
+    after = int(re.search(r"\((\d+) s\)", counting.inner_text()).group(1))
+    assert before - 5 <= after <= before, (before, after)  # not a new 30 s
+
+
 # 8. An ended session is explained, and signing in again goes back to the page
 
 
