@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mfa_app.components.forms import code_field, error_text, field, submit_button
+from mfa_app.components.resend_button import resend_button
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState
 
 
@@ -21,17 +22,14 @@ def sent_line(state) -> rx.Component:
 def _phone_button(state, phone) -> rx.Component:
     """ "Resend code (N s)" for the phone the code went to, "Send code to …" for the others; all
     wait for the countdown."""
-    label = rx.cond(
-        phone.masked == state.sent_to,
-        rx.cond(state.resend_in > 0, "Resend code (" + state.resend_in.to_string() + " s)", "Resend code"),
-        "Send code to " + phone.masked,
-    )
-    return rx.button(
-        label,
+    this_phone = phone.masked == state.sent_to
+    return resend_button(
+        rx.cond(this_phone, "Resend code", "Send code to " + phone.masked),
+        state,
+        counting=this_phone,
         variant="soft",
         type="button",
         loading=state.sending,
-        disabled=state.resend_in > 0,
         on_click=state.send_code(phone.id),
     )
 

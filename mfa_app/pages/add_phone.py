@@ -8,6 +8,7 @@ from mfa_app import routes
 from mfa_app.accounts.numbers import regions
 from mfa_app.components.forms import code_field, error_text, notice_text, submit_button
 from mfa_app.components.layout import layout, section, signed_in_only
+from mfa_app.components.resend_button import resend_button
 from mfa_app.components.reverify_dialog import reverify_dialog
 from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState
 
@@ -75,16 +76,12 @@ def _verify_code() -> rx.Component:
                 error_text(AddPhoneState.error),
                 rx.flex(
                     submit_button("Verify", AddPhoneState.busy),
-                    rx.button(
-                        rx.cond(
-                            AddPhoneState.resend_in > 0,
-                            "Resend code (" + AddPhoneState.resend_in.to_string() + " s)",
-                            "Resend code",
-                        ),
+                    resend_button(
+                        "Resend code",
+                        AddPhoneState,
                         type="button",
                         variant="soft",
                         size="3",
-                        disabled=AddPhoneState.resend_in > 0,
                         on_click=AddPhoneState.resend,
                     ),
                     _cancel(),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.codes import RESEND_COOLDOWN
 from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
+from mfa_app.state.second_factor import set_resend_wait
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, focus
 
@@ -25,7 +24,8 @@ class AddPhoneState(SessionState):
     region: str = "US"
     formatted: str = ""
     phone_id: str = ""
-    resend_in: int = 0
+    resend_in: int = 0  # the wait for the next resend (second_factor.set_resend_wait)
+    resend_serial: int = 0
     busy: bool = False
     error: str = ""
     notice: str = ""
@@ -120,8 +120,7 @@ class AddPhoneState(SessionState):
         elif error:
             yield focus(NUMBER_ID)
         elif phone is not None:
-            async for update in self._send_code(phone.id, shown):
-                yield update
+            await self._send_code(phone.id, shown)
 
     @rx.event(background=True)
     async def resend(self):
@@ -130,12 +129,11 @@ class AddPhoneState(SessionState):
                 return
             self.busy, self.error = True, ""
             phone_id, shown = self.phone_id, self.formatted or self.number
-        async for update in self._send_code(phone_id, shown):
-            yield update
+        await self._send_code(phone_id, shown)
 
-    async def _send_code(self, phone_id: str, shown: str):
-        """Send the code (`busy` is set by the caller, cleared here), then count down to the
-        next resend."""
+    async def _send_code(self, phone_id: str, shown: str) -> None:
+        """Send the code (`busy` is set by the caller, cleared here), then the wait for the next
+        resend (counted down in the page)."""
         notice, error, resend_in = "", "", 0
         try:
             await self._call(accounts.prepare_verification, phone_id, self.router.session.client_ip)
@@ -149,23 +147,10 @@ class AddPhoneState(SessionState):
                 error = exc.message
         finally:
             async with self:
-                self.busy, self.error, self.resend_in = False, error, resend_in
+                self.busy, self.error = False, error
+                set_resend_wait(self, resend_in)
                 if notice:
                     self.notice = notice
-        if resend_in:
-            yield AddPhoneState.count_down
-
-    @rx.event(background=True)
-    async def count_down(self):
-        """Once a second until the resend button is ready; it stops when the verify step is
-        left (the phone verified, the page reloaded), where nobody sees the count."""
-        while True:
-            await asyncio.sleep(1)
-            async with self:
-                if self.resend_in <= 0 or self.step != "verify":
-                    self.resend_in = 0
-                    return
-                self.resend_in -= 1
 
     @rx.event
     def clear_error(self):

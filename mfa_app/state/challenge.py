@@ -49,12 +49,7 @@ class ChallengeState(SecondFactorState, SessionState):
             token = await self._pending()
             return await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
 
-        if await second_factor.send_code(self, phone_id, send):
-            yield ChallengeState.count_down
-
-    @rx.event(background=True)
-    async def count_down(self):
-        await second_factor.count_down(self)
+        await second_factor.send_code(self, phone_id, send)
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):

@@ -44,8 +44,8 @@ class ReverifyState(SessionState):
     phones: list[FactorPhone] = []
     backup_code_available: bool = False
     sent_to: str = ""
-    resend_in: int = 0
-    _countdown: int = 0  # second_factor.count_down's
+    resend_in: int = 0  # the wait for the next resend (second_factor.set_resend_wait)
+    resend_serial: int = 0
     # What the dialog confirms, in the person's words: "generate new backup codes".
     purpose: str = ""
     error: str = ""
@@ -81,12 +81,7 @@ class ReverifyState(SessionState):
 
     @rx.event(background=True)
     async def send_code(self, phone_id: str):
-        if await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id)):
-            yield ReverifyState.count_down
-
-    @rx.event(background=True)
-    async def count_down(self):
-        await second_factor.count_down(self)
+        await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id))
 
     @rx.event
     def use_backup_code(self):

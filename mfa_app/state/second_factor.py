@@ -1,11 +1,11 @@
 """What the sign-in's second step, the host challenge and the re-verification dialog share:
 the second step's view data, sending a code to one of the user's MFA phones from a background
-handler (the SMS provider may take seconds), and the countdown to the next resend."""
+handler (the SMS provider may take seconds), and the wait for the next resend."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable
 
 import reflex as rx
@@ -41,8 +41,9 @@ class SecondFactorState(rx.State, mixin=True):
     phones: list[SecondFactorPhone] = []
     backup_code_available: bool = False
     sent_to: str = ""
+    # The wait for the next resend, counted down in the page (components/resend_button.py).
     resend_in: int = 0
-    _countdown: int = 0  # count_down's
+    resend_serial: int = 0
     busy: bool = False
     sending: bool = False
     error: str = ""
@@ -61,11 +62,22 @@ class SecondFactorState(rx.State, mixin=True):
         self.error = ""
 
 
+def set_resend_wait(state, seconds: int) -> None:
+    """Start the wait for the next resend (`resend_in`, `resend_serial`): the page counts it down.
+    The serial is the moment the wait ends, in ms of the server's clock: a new number for each
+    wait, and what `resend_waiting` compares with."""
+    state.resend_in = max(0, seconds)
+    state.resend_serial = int(time.time() * 1000) + state.resend_in * 1000 if seconds > 0 else 0
+
+
+def resend_waiting(state) -> bool:
+    return state.resend_in > 0 and state.resend_serial > time.time() * 1000
+
+
 async def send_code(state, phone_id: str, send: Callable[[], Awaitable[object]]) -> bool:
-    """`state` has `sending`, `error`, `method`, `sent_to`, `resend_in` (and `_countdown`),
+    """`state` has `sending`, `error`, `method`, `sent_to`, `resend_in` and `resend_serial`,
     `backup_code_available` and `phones` (each with `id` and `masked`); `send` asks the service to send the code. A
-    second send while one runs is refused. True when the countdown to the next resend starts
-    (the caller then yields its `count_down` event).
+    second send while one runs is refused. True when a new wait for the next resend starts.
 
     The countdown is the only place the wait is said: a send refused because a code went out
     moments ago is no error (that code still works), only the countdown's start."""
@@ -74,7 +86,7 @@ async def send_code(state, phone_id: str, send: Callable[[], Awaitable[object]])
             return False
         state.error, state.method = "", "phone_code"
         masked = next((p.masked for p in state.phones if p.id == phone_id), "")
-        if state.resend_in > 0:  # a code went out moments ago, and it still works
+        if resend_waiting(state):  # a code went out moments ago, and it still works
             state.sent_to = masked
             return False
         state.sending = True
@@ -91,21 +103,8 @@ async def send_code(state, phone_id: str, send: Callable[[], Awaitable[object]])
                 error += " Or use a backup code."
     finally:
         async with state:
-            state.sending, state.error, state.resend_in = False, error, resend_in
+            state.sending, state.error = False, error
+            set_resend_wait(state, resend_in)
             if sent_to:
                 state.sent_to = sent_to
     return resend_in > 0
-
-
-async def count_down(state) -> None:
-    """Take `state.resend_in` down to 0, a second at a time (a background handler's loop). A
-    newer countdown (a new sign-in's code) ends this one: `state._countdown` numbers them."""
-    async with state:
-        state._countdown += 1
-        mine = state._countdown
-    while True:
-        await asyncio.sleep(1)
-        async with state:
-            if state._countdown != mine or state.resend_in <= 0:
-                return
-            state.resend_in -= 1

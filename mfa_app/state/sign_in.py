@@ -124,12 +124,7 @@ class SignInState(SecondFactorState, SessionState):
         def send():
             return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
 
-        if await second_factor.send_code(self, phone_id, send):
-            yield SignInState.count_down
-
-    @rx.event(background=True)
-    async def count_down(self):
-        await second_factor.count_down(self)
+        await second_factor.send_code(self, phone_id, send)
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):

@@ -155,6 +155,72 @@ def test_resend_code_counts_down_the_cooldown_while_disabled(page: Page, app: Ap
     shoot(page, "add-phone-resend-countdown")
 
 
+def test_the_countdown_runs_in_the_page_without_an_update_a_second(page: Page, app: App):
+    """The server sends the wait once; the page counts it down by itself (before, a background
+    event sent a state update every second for 30 s after each code)."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(str(frame))))
+    seed_account(app, page, next_path="/account/add-phone")
+    submit_number(page, app, new_phone())
+    resend = page.get_by_role("button", name=RESEND_COUNTING)
+    first = int(RESEND_COUNTING.match(resend.inner_text()).group(1))
+    seen = len(frames)
+    expect(resend).to_have_text(re.compile(rf"^Resend code \(({first - 2}|{first - 3}|{first - 4}) s\)$"))
+    expect(resend).to_be_disabled()
+    assert [f for f in frames[seen:] if "resend" in f] == []
+
+
+def test_the_resend_button_waits_for_the_pages_clock_and_the_server_still_refuses_early(page: Page, app: App):
+    """The page's clock runs the countdown: 30 s later by that clock the button is ready, and a
+    resend clicked while the server's cooldown still runs sends nothing: the service refuses
+    it, and the button counts the server's wait down again."""
+    page.clock.install()
+    account = seed_account(app, page, next_path="/account/add-phone")
+    phone = new_phone()
+    submit_number(page, app, phone)
+    resend = page.get_by_role("button", name=RESEND_COUNTING)
+    expect(resend).to_be_disabled()
+    page.clock.fast_forward("00:10")
+    expect(resend).to_have_text(re.compile(r"^Resend code \((1\d|20) s\)$"))
+    expect(resend).to_be_disabled()
+    page.clock.fast_forward("00:21")
+    ready = page.get_by_role("button", name="Resend code", exact=True)
+    expect(ready).to_be_enabled()
+    sent_before = len([m for m in app.messages() if m["to"] == phone.e164])
+    ready.click()  # by the server's clock the code is a few seconds old
+    expect(page.get_by_role("button", name=re.compile(r"^Resend code \(2\d s\)$"))).to_be_disabled()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert len([m for m in app.messages() if m["to"] == phone.e164]) == sent_before
+
+    app.age_codes(account.email)  # the server's cooldown is over too
+    page.clock.fast_forward("00:31")
+    ready.click()
+    expect(page.get_by_role("button", name=RESEND_COUNTING)).to_be_disabled()  # a new code, a new wait
+    assert len([m for m in app.messages() if m["to"] == phone.e164]) == sent_before + 1
+
+
+def test_a_reload_mid_countdown_goes_on_with_the_time_left(page: Page, app: App):
+    """Verify on the manage page's unverified phone (?phone=) asks for a code again; reloaded
+    during the wait, the page shows what is left of it, not a new 30 s."""
+    seed_account(app, page, next_path="/account/add-phone")
+    phone = new_phone()
+    submit_number(page, app, phone)
+    resend = page.get_by_role("button", name=RESEND_COUNTING)
+    first = int(RESEND_COUNTING.match(resend.inner_text()).group(1))
+    page.goto("/account/manage-mfa")
+    page.get_by_role("link", name=f"Verify {phone.shown}").click()
+    expect(page.get_by_role("heading", name="Verify phone")).to_be_visible()
+    expect(resend).to_be_disabled()
+    assert int(RESEND_COUNTING.match(resend.inner_text()).group(1)) <= first  # the first code's wait
+    page.wait_for_timeout(2_000)
+    shown = int(RESEND_COUNTING.match(resend.inner_text()).group(1))
+    page.reload()
+    expect(page.get_by_role("heading", name="Verify phone")).to_be_visible()
+    expect(resend).to_be_disabled()
+    after = int(RESEND_COUNTING.match(resend.inner_text()).group(1))
+    assert shown - 3 <= after <= shown, (shown, after)
+
+
 def test_a_resend_inside_the_cooldown_is_refused_and_allowed_once_it_is_over(page: Page, app: App):
     """Two tabs on the same verification: the second asks for a code while the first one's is
     fresh. The service refuses; the page says the code was sent and the button counts the wait
