@@ -10,14 +10,33 @@ asks for them: they are counted apart as `lazy`, not in the route's total. Inlin
 and `<style>` bytes are part of the HTML document, counted in `html_*`.
 
 gzip: level 9 (what the build's own precompressed `.gz` files use), computed here per file.
+
+The budget: a page's JavaScript stays within 10 KiB (gzip) of a blank Reflex page's, measured
+the same way in the same run: an app of one `rx.text` page on Reflex's default config, built with
+the same Reflex and bun (`blank_page`).
 """
 
 from __future__ import annotations
 
 import gzip
 import re
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+
+BUDGET_OVER_BLANK_BYTES = 10 * 1024  # JS gzip a page may add to a blank Reflex page's
+
+BLANK_APP = {
+    "rxconfig.py": 'import reflex as rx\n\nconfig = rx.Config(app_name="blank")\n',
+    "blank/__init__.py": "",
+    "blank/blank.py": (
+        "import reflex as rx\n\n\n"
+        "def index() -> rx.Component:\n"
+        '    return rx.text("A blank page.")\n\n\n'
+        "app = rx.App()\n"
+        'app.add_page(index, route="/")\n'
+    ),
+}
 
 STATIC_IMPORT = re.compile(rb"""(?:\bimport|\bexport)\s*(?:[\w*{}\s,$]*?\bfrom\s*)?["'](\.{1,2}/[^"']+?\.js)["']""")
 DYNAMIC_IMPORT = re.compile(rb"""\bimport\(\s*["'](\.{1,2}/[^"']+?\.js)["']\s*\)""")
@@ -112,3 +131,30 @@ def measure(build: Path, routes: list[str]) -> dict[str, dict]:
         if html.is_file():
             result[route] = route_weight(build, html)
     return result
+
+
+def blank_page(work: Path, reflex: Path, env: dict[str, str]) -> dict:
+    """The weight of "/" of a blank Reflex app, built in `work` with the `reflex` executable."""
+    for name, text in BLANK_APP.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(text)
+    subprocess.run(
+        [str(reflex), "export", "--frontend-only", "--no-zip"],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return route_weight(work / ".web/build/client", work / ".web/build/client/index.html")
+
+
+def over_blank(weight: dict[str, dict], blank: dict) -> dict[str, dict]:
+    """Per route: the JS gzip bytes over the blank page's, and whether that is within budget."""
+    return {
+        route: {
+            "js_gzip_over_blank": w["js_gzip"] - blank["js_gzip"],
+            "within_budget": w["js_gzip"] - blank["js_gzip"] <= BUDGET_OVER_BLANK_BYTES,
+        }
+        for route, w in weight.items()
+    }

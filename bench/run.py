@@ -32,7 +32,7 @@ import psutil
 import throwaway_servers
 from bench import backup_check, capacity, codes, pageweight, procs, report, sessions, startup, write_contention
 from bench import peer as peer_module
-from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService
+from bench.app_server import PASSWORD, ROOT, AppConfig, AppServer, BenchService, tool_env
 from bench.capacity import Plan
 from bench.load import THINK_S, Recorder, arrivals
 from bench.peer import HASHING_KINDS as PEER_HASHING_KINDS
@@ -640,6 +640,12 @@ def main(argv: list[str] | None = None) -> int:
         if not build:
             sqlite["page_weight"] = pageweight.measure(ROOT / ".web/build/client", ROUTES)
         results["sqlite"] = sqlite
+        log("page weight of a blank Reflex app, the budget's baseline")
+        try:
+            results["blank_page_weight"] = pageweight.blank_page(tmp / "blank", ROOT / ".venv/bin/reflex", tool_env())
+        except (OSError, subprocess.SubprocessError) as exc:
+            failed.append(f"blank page: {type(exc).__name__}: {exc}")
+            log(failed[-1])
 
         if not args.no_peer:
             log("peer: django-two-factor-auth under gunicorn")
@@ -725,6 +731,10 @@ def compose(results: dict, plan: dict, failed: list[str]) -> None:
         _label_chunks(ROOT / ".web/build/client", route_weight)
     results["page_weight"] = weight
     results["page_js_gzip_bytes"] = {route: w["js_gzip"] for route, w in weight.items()}
+    blank = results.pop("blank_page_weight", None)
+    if blank is not None:
+        results["blank_page_js_gzip_bytes"] = blank["js_gzip"]
+        results["page_js_over_blank"] = pageweight.over_blank(weight, blank)
     results["page_weight_method"] = pageweight.__doc__.strip().replace("\n\n", " ").replace("\n", " ")
     st = results.get("startup", {})
     results["cold_start_s"] = st.get("cold_start_s")
