@@ -13,7 +13,7 @@ def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.C
         label,
         size="2",
         variant="soft",
-        loading=ManageMfaState.busy == action + ":" + phone.id,
+        loading=ManageMfaState.running == action + ":" + phone.id,
         on_click=handler,
         id="manage." + action + "-" + phone.id,  # reverify.focus_id: where the focus returns
         **props,

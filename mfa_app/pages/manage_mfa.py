@@ -58,7 +58,7 @@ def _header() -> rx.Component:
         rx.button(
             "Sign out",
             variant="outline",
-            loading=ManageMfaState.busy == "sign_out",
+            loading=ManageMfaState.running == "sign_out",
             on_click=ManageMfaState.sign_out,
         )
         if routes.paths.sign_out

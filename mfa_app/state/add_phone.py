@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import reflex as rx
 
 from mfa_app import accounts, routes
-from mfa_app.accounts.codes import RESEND_COOLDOWN
-from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed
+from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed, regions
+from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, focus
@@ -19,8 +20,13 @@ CODE_ID = "code"
 ADDED_ID = "phone-added"
 
 
+def region_options() -> list[tuple[str, str]]:
+    """The country select's options: (ISO code, "United Kingdom (+44)"), sorted by name."""
+    return regions()
+
+
 class AddPhoneState(SessionState):
-    step: str = "enter"  # enter / verify / done
+    step: Literal["enter", "verify", "done"] = "enter"
     number: str = ""
     region: str = "US"
     formatted: str = ""

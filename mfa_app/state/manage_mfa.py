@@ -84,13 +84,13 @@ class ManageMfaState(SessionState):
     confirmation: Confirmation = Confirmation()
     # A JavaScript string literal: the id of the control that opened the confirmation.
     confirmation_opener: str = '""'
-    busy: str = ""
+    running: str = ""  # the action that runs ("remove:phone_id", "generate"), "" when none
     error: str = ""
     notice: str = ""
 
     @rx.event
     async def load(self):
-        self.error = self.notice = self.busy = ""
+        self.error = self.notice = self.running = ""
         self.showing_codes = False
         self.confirmation = Confirmation()
         await self._refresh()
@@ -132,7 +132,7 @@ class ManageMfaState(SessionState):
 
     async def _act(
         self,
-        busy: str,
+        running: str,
         retry: tuple[str, list],
         fn,
         *args,
@@ -141,16 +141,16 @@ class ManageMfaState(SessionState):
         light_check: Callable | None = None,
         refused: str = "",
     ):
-        """Run one sensitive action, for background handlers: busy while it runs (a second
+        """Run one sensitive action, for background handlers: `running` while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
         happened and move the focus there. With `light_check` (a service call that refuses what
         `fn` would, cheaply), `fn` makes argon2id hashes: the check runs first, so a refusal
         (re-verify!) does not wait in line for a hashing thread. `refused`: the sentence a
         refusal's reason follows."""
         async with self:
-            if self.busy:
+            if self.running:
                 return
-            self.busy, self.error, self.notice = busy, "", ""
+            self.running, self.error, self.notice = running, "", ""
         done, result, error, reverify = False, None, "", None
         try:
             if light_check is not None:
@@ -164,7 +164,7 @@ class ManageMfaState(SessionState):
             error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
         finally:
             async with self:
-                self.busy, self.error = "", error
+                self.running, self.error = "", error
                 if done:
                     on_success(result)
                 await self._refresh()
@@ -279,7 +279,7 @@ class ManageMfaState(SessionState):
     def sign_out(self):
         """The sign-out route revokes the session on the server and clears the cookie. Backup
         codes still on show go now, from the page too."""
-        self.busy = "sign_out"
+        self.running = "sign_out"
         self.showing_codes = False
         return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY, go_to_backend(routes.paths.sign_out)]
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 import reflex as rx
 
 from mfa_app import accounts
-from mfa_app.accounts.codes import RESEND_COOLDOWN
 from mfa_app.accounts.models import SecondFactor
+from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
 
 # Where the focus returns when the service refuses a code.
 CODE_ID = "code"

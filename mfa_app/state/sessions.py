@@ -32,13 +32,13 @@ def _when(moment: datetime) -> str:
 
 class SessionsState(SessionState):
     sessions: list[SessionView] = []
-    busy: str = ""
+    running: str = ""  # the action that runs ("revoke:session_id"), "" when none
     error: str = ""
     notice: str = ""
 
     @rx.event
     async def load(self):
-        self.busy = self.error = self.notice = ""
+        self.running = self.error = self.notice = ""
         await self._refresh()
 
     async def _refresh(self) -> None:
@@ -53,13 +53,13 @@ class SessionsState(SessionState):
             for s in listed
         ]
 
-    async def _act(self, busy: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
+    async def _act(self, running: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
         """Run one sensitive action (for background handlers), like the manage page's actions:
-        busy while it runs, re-verify if asked, say what happened and move the focus there."""
+        `running` while it runs, re-verify if asked, say what happened and move the focus there."""
         async with self:
-            if self.busy:
+            if self.running:
                 return
-            self.busy, self.error, self.notice = busy, "", ""
+            self.running, self.error, self.notice = running, "", ""
         notice, error, reverify = "", "", None
         try:
             notice = said(await call_sensitive(self, *retry, fn, *args))
@@ -69,7 +69,7 @@ class SessionsState(SessionState):
             error = exc.message
         finally:
             async with self:
-                self.busy, self.error, self.notice = "", error, notice
+                self.running, self.error, self.notice = "", error, notice
                 await self._refresh()
         yield reverify if reverify is not None else focus(STATUS_ID)
 

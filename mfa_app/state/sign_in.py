@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Literal
 
 import reflex as rx
 
@@ -73,7 +74,7 @@ class SignUpState(SessionState):
 
 
 class SignInState(SecondFactorState, SessionState):
-    step: str = "credentials"  # credentials / second_factor
+    step: Literal["credentials", "second_factor"] = "credentials"
     refusal_kind: str = ""
     # Where the person goes once signed in: the account page they were sent here from.
     next_path: str = ""
