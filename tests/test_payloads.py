@@ -84,9 +84,9 @@ def signed_in_tab(ctx: AccountContext, outbox: Outbox, clock: FakeClock, monkeyp
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from mfa_app.state import add_phone, connections, session, sign_in
+    from mfa_app.state import add_phone, connections, service, session
 
-    for module in (session, sign_in, add_phone):
+    for module in (service, session, add_phone):
         monkeypatch.setattr(module, "context", lambda: ctx)
     person = sign_up(ctx)
     enable_mfa(ctx, outbox, person.token, "+14155552671")

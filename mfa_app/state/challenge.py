@@ -12,7 +12,6 @@ from mfa_app import accounts, routes
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import second_factor, service
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
-from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, focus, service_token
 
 
@@ -27,14 +26,14 @@ class ChallengeState(SecondFactorState, SessionState):
     async def load(self):
         next_path = routes.local_path(self.router.url.query_parameters.get("next"), routes.paths.manage_mfa)
         token = await self._pending()
-        status = await asyncio.to_thread(accounts.host_sign_in_status, context(), token)
+        status = await service.call(accounts.host_sign_in_status, token=token)
         if status == "verified":
             yield rx.redirect(next_path)
             return
         phones: list[second_factor.SecondFactorPhone] = []
         backup = False
         if status == "needs_second_factor":
-            factors = (await asyncio.to_thread(accounts.host_challenge, context(), token)).supported_second_factors
+            factors = (await service.call(accounts.host_challenge, token=token)).supported_second_factors
             phones, backup = phones_of(factors), any(f.strategy == "backup_code" for f in factors)
         async with self:
             self.next_path, self.phones, self.backup_code_available = next_path, phones, backup
@@ -47,7 +46,7 @@ class ChallengeState(SecondFactorState, SessionState):
     async def send_code(self, phone_id: str):
         async def send():
             token = await self._pending()
-            return await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
+            return await service.call(accounts.prepare_second_factor, phone_id, token=token)
 
         if await second_factor.send_code(self, phone_id, send):
             yield ChallengeState.count_down
@@ -66,8 +65,7 @@ class ChallengeState(SecondFactorState, SessionState):
         verified, error, signed_out = False, "", False
         try:
             token = await self._pending()
-            run = asyncio.to_thread if method == "phone_code" else run_hashing
-            await run(accounts.attempt_second_factor, context(), token, method, str(form_data.get("code", "")))
+            await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
             verified = True
             await asyncio.to_thread(_tell_host, self._request())
         except accounts.AccountError as exc:

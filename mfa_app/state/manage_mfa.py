@@ -138,24 +138,18 @@ class ManageMfaState(SessionState):
         *args,
         on_success: Callable[[Any], None],
         focus_on_success: str = STATUS_ID,
-        light_check: Callable | None = None,
         refused: str = "",
     ):
         """Run one sensitive action, for background handlers: `running` while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
-        happened and move the focus there. With `light_check` (a service call that refuses what
-        `fn` would, cheaply), `fn` makes argon2id hashes: the check runs first, so a refusal
-        (re-verify!) does not wait in line for a hashing thread. `refused`: the sentence a
-        refusal's reason follows."""
+        happened and move the focus there. `refused`: the sentence a refusal's reason follows."""
         async with self:
             if self.running:
                 return
             self.running, self.error, self.notice = running, "", ""
         done, result, error, reverify = False, None, "", None
         try:
-            if light_check is not None:
-                await call_sensitive(self, *retry, light_check)
-            result = await call_sensitive(self, *retry, fn, *args, hashing=light_check is not None)
+            result = await call_sensitive(self, *retry, fn, *args)
             done = True
         except NeedsReverification as needed:
             reverify = needed.event
@@ -258,7 +252,6 @@ class ManageMfaState(SessionState):
             accounts.create_backup_codes,
             on_success=show,
             focus_on_success=BACKUP_CODES_ID,
-            light_check=accounts.check_backup_codes_allowed,
             refused="There was a problem generating backup codes",
         ):
             if new_codes:

@@ -6,15 +6,11 @@ cookie), and the new password only passes through the submit handler."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-
 import reflex as rx
 from reflex.config import get_config
 
 from mfa_app import accounts, routes
-from mfa_app.state import connections
-from mfa_app.state.service import context, run_hashing
+from mfa_app.state import connections, service
 from mfa_app.state.session import focus
 
 EMAIL_ID = "email"
@@ -43,9 +39,8 @@ class ForgotPasswordState(rx.State):
             client_ip = self.router.session.client_ip
         error = ""
         try:
-            await asyncio.to_thread(
+            await service.call(
                 accounts.request_password_reset,
-                context(),
                 str(form_data.get("email", "")),
                 client_ip=client_ip,
                 link_base=get_config().api_url.rstrip("/") + routes.AUTH_PASSWORD_RESET,
@@ -74,7 +69,7 @@ class ResetPasswordState(rx.State):
     async def load(self):
         self.done, self.busy, self.error = False, False, ""
         try:
-            await asyncio.to_thread(accounts.check_password_reset, context(), self._link())
+            await service.call(accounts.check_password_reset, self._link())
             self.link_usable = True
         except accounts.AccountError as exc:
             self.link_usable, self.error = False, exc.message
@@ -90,8 +85,7 @@ class ResetPasswordState(rx.State):
         error, link_refused = "", False
         try:
             password = str(form_data.get(PASSWORD_ID, ""))
-            reset = functools.partial(accounts.reset_password, client_ip=client_ip)
-            await run_hashing(reset, context(), link, password)
+            await service.call(accounts.reset_password, link, password, client_ip=client_ip)
         except accounts.AccountError as exc:
             error, link_refused = exc.message, exc.code in LINK_REFUSED
         finally:

@@ -115,9 +115,7 @@ class ReverifyState(SessionState):
             method = self.method
         verified, error = False, ""
         try:
-            # A password or backup code is checked against argon2id hashes, an SMS code by HMAC.
-            call = self._call if method == "phone_code" else self._call_hashing
-            await call(accounts.reverify, method, str(form_data.get("secret", "")))
+            await self._call(accounts.reverify, method, str(form_data.get("secret", "")))
             verified = True
         except accounts.AccountError as exc:
             error = exc.message
@@ -152,13 +150,11 @@ class NeedsReverification(Exception):
         self.event = event
 
 
-async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args, hashing: bool = False):
-    """Call a sensitive service function (`hashing`: one that makes argon2id hashes); when it
-    answers session_reverification_required, raise NeedsReverification with the event that
-    opens the dialog and later retries `action`."""
-    call = state._call_hashing if hashing else state._call
+async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args):
+    """Call a sensitive service function; when it answers session_reverification_required,
+    raise NeedsReverification with the event that opens the dialog and later retries `action`."""
     try:
-        return await call(fn, *fn_args)
+        return await state._call(fn, *fn_args)
     except accounts.AccountError as exc:
         if exc.code == "session_reverification_required":
             raise NeedsReverification(ReverifyState.start(action, args)) from None

@@ -8,7 +8,6 @@ vars, and start by refusing a second run while one is busy (background events ar
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from reflex.config import get_config
 from mfa_app import accounts, routes
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import connections, service
-from mfa_app.state.service import context, run_hashing
+from mfa_app.state.service import context
 
 T = TypeVar("T")
 
@@ -66,14 +65,10 @@ class SessionState(rx.State):
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Call a service function for the signed-in session (the service checks the session,
-        ownership and re-verification), in a worker thread so the event loop stays free."""
+        ownership and re-verification), in a worker thread so the event loop stays free (which
+        pool: service.call's choice)."""
         request = self._request()
-        return await asyncio.to_thread(lambda: fn(context(), service_token(request), *args))
-
-    async def _call_hashing(self, fn: Callable[..., T], *args: Any) -> T:
-        """`_call` for the service functions that check or make argon2id hashes."""
-        token = await asyncio.to_thread(service_token, self._request())
-        return await run_hashing(fn, context(), token, *args)
+        return await service.call(fn, *args, token=lambda: service_token(request))
 
     async def _check_signed_in(self) -> accounts.User | None:
         try:
@@ -141,5 +136,5 @@ def focus(element_id: str) -> rx.event.EventSpec:
 
 async def hand_off_session(token: str, next_path: str) -> rx.event.EventSpec:
     """Send the browser to trade a one-time nonce for the HttpOnly session cookie."""
-    nonce = await asyncio.to_thread(accounts.start_handoff, context(), token)
+    nonce = await service.call(accounts.start_handoff, token=token)
     return post_to_backend(routes.AUTH_SESSION, {"nonce": nonce, "next": next_path})

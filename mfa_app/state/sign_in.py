@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Literal
 
@@ -10,9 +9,8 @@ import reflex as rx
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
-from mfa_app.state import connections, second_factor
+from mfa_app.state import connections, second_factor, service
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
-from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, focus, hand_off_session
 
 # The fields the focus returns to when the service refuses what was typed: the form's first
@@ -41,7 +39,7 @@ async def _with_credentials(
         state.busy, state.error, state.refusal_kind = True, "", ""
     succeeded, error, code = False, "", ""
     try:
-        result = await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
+        result = await service.call(fn, str(form_data.get("email", "")), str(form_data.get("password", "")))
         succeeded = True
         return result
     except accounts.AccountError as exc:
@@ -123,7 +121,7 @@ class SignInState(SecondFactorState, SessionState):
     @rx.event(background=True)
     async def send_code(self, phone_id: str):
         def send():
-            return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
+            return service.call(accounts.prepare_second_factor, phone_id, token=self._pending_token())
 
         if await second_factor.send_code(self, phone_id, send):
             yield SignInState.count_down
@@ -141,9 +139,7 @@ class SignInState(SecondFactorState, SessionState):
             token, method = self._pending_token(), self.method
         verified, error, signed_out = False, "", False
         try:
-            # A backup code is checked against argon2id hashes, an SMS code by HMAC.
-            run = asyncio.to_thread if method == "phone_code" else run_hashing
-            await run(accounts.attempt_second_factor, context(), token, method, str(form_data.get("code", "")))
+            await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
             verified = True
         except accounts.AccountError as exc:
             error, signed_out = exc.message, exc.code == "signed_out"
