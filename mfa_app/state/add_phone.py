@@ -10,6 +10,7 @@ import reflex as rx
 from mfa_app import accounts, routes
 from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed, regions
 from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
+from mfa_app.state.busy import Busy
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, focus
@@ -71,24 +72,23 @@ class AddPhoneState(SessionState):
     async def use_for_mfa(self):
         """ "Use for MFA" on the Phone added step: then on to the MFA settings, where the backup
         codes are offered."""
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            phone_id = self.phone_id
         done, error, reverify = False, "", None
-        try:
-            await call_sensitive(
-                self, "add_phone.use_for_mfa", [], accounts.set_reserved_for_second_factor, phone_id, True
-            )
-            done = True
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error = False, error
+
+        def ended() -> None:
+            self.error = error
+
+        async with Busy(self, error="", read=lambda: self.phone_id, then=ended) as run:
+            if run.refused:
+                return
+            try:
+                await call_sensitive(
+                    self, "add_phone.use_for_mfa", [], accounts.set_reserved_for_second_factor, run.values, True
+                )
+                done = True
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                error = exc.message
         if done:
             yield rx.redirect(routes.paths.manage_mfa)
         elif reverify is not None:
@@ -102,25 +102,27 @@ class AddPhoneState(SessionState):
     @rx.event(background=True)
     async def submit_number(self):
         """Add the number (re-verifying first if needed), then send the code and wait for it."""
-        async with self:
-            if self.busy:
+        phone, error, reverify, shown = None, "", None, ""
+
+        def ended() -> None:
+            nonlocal shown
+            if phone is None:
+                self.error = error
+            else:  # busy until the code is sent (_send_code)
+                self.busy, self.phone_id, self.step = True, phone.id, "verify"
+                self.formatted = display(phone.phone_number)
+            shown = self.formatted or self.number
+
+        async with Busy(self, error="", notice="", read=lambda: (self.number, self.region), then=ended) as run:
+            if run.refused:
                 return
-            self.busy, self.error, self.notice = True, "", ""
-            number, region = self.number, self.region
-        phone, error, reverify = None, "", None
-        try:
-            phone = await call_sensitive(self, "add_phone.submit_number", [], accounts.create_phone, number, region)
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                if phone is None:
-                    self.busy, self.error = False, error
-                else:
-                    self.phone_id, self.step, self.formatted = phone.id, "verify", display(phone.phone_number)
-                shown = self.formatted or self.number
+            number, region = run.values
+            try:
+                phone = await call_sensitive(self, "add_phone.submit_number", [], accounts.create_phone, number, region)
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                error = exc.message
         if reverify is not None:
             yield reverify
         elif error:

@@ -11,6 +11,7 @@ import reflex as rx
 from mfa_app import accounts, routes
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import second_factor, service
+from mfa_app.state.busy import Busy
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
 from mfa_app.state.session import SessionState, focus, service_token
 
@@ -57,24 +58,24 @@ class ChallengeState(SecondFactorState, SessionState):
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            method, next_path = self.method, self.next_path
         verified, error, signed_out = False, "", False
-        try:
-            token = await self._pending()
-            await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
-            verified = True
-            await asyncio.to_thread(_tell_host, self._request())
-        except accounts.AccountError as exc:
-            error, signed_out = exc.message, exc.code == "signed_out"
-        finally:
-            async with self:
-                self.busy, self.error = verified, error
-                if signed_out:
-                    self.signed_in = False
+
+        def ended() -> None:
+            self.busy, self.error = verified, error  # verified: busy until the redirect
+            if signed_out:
+                self.signed_in = False
+
+        async with Busy(self, error="", read=lambda: (self.method, self.next_path), then=ended) as run:
+            if run.refused:
+                return
+            method, next_path = run.values
+            try:
+                token = await self._pending()
+                await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
+                verified = True
+                await asyncio.to_thread(_tell_host, self._request())
+            except accounts.AccountError as exc:
+                error, signed_out = exc.message, exc.code == "signed_out"
         yield rx.redirect(next_path) if verified else focus(CODE_ID)
 
 

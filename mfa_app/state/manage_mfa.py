@@ -15,6 +15,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.models import BackupCodes
 from mfa_app.accounts.numbers import display
 from mfa_app.accounts.wording import event_sentence, unused_backup_codes
+from mfa_app.state.busy import Busy
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus, go_to_backend
 
@@ -143,25 +144,25 @@ class ManageMfaState(SessionState):
         """Run one sensitive action, for background handlers: `running` while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
         happened and move the focus there. `refused`: the sentence a refusal's reason follows."""
-        async with self:
-            if self.running:
-                return
-            self.running, self.error, self.notice = running, "", ""
         done, result, error, reverify = False, None, "", None
-        try:
-            result = await call_sensitive(self, *retry, fn, *args)
-            done = True
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            # Signed out meanwhile: that alone is the news (the page shows the signed-out text).
-            error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
-        finally:
-            async with self:
-                self.running, self.error = "", error
-                if done:
-                    on_success(result)
-                await self._refresh()
+
+        async def ended() -> None:
+            self.error = error
+            if done:
+                on_success(result)
+            await self._refresh()
+
+        async with Busy(self, running, var="running", error="", notice="", then=ended) as run:
+            if run.refused:
+                return
+            try:
+                result = await call_sensitive(self, *retry, fn, *args)
+                done = True
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                # Signed out meanwhile: that alone is the news (the page shows the signed-out text).
+                error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
         yield reverify if reverify is not None else focus(focus_on_success if done else STATUS_ID)
 
     def _phone_act(self, action: str, phone_id: str, fn, *args, success: str):

@@ -11,6 +11,7 @@ from reflex.config import get_config
 
 from mfa_app import accounts, routes
 from mfa_app.state import connections, service
+from mfa_app.state.busy import Busy
 from mfa_app.state.session import focus
 
 EMAIL_ID = "email"
@@ -32,24 +33,23 @@ class ForgotPasswordState(rx.State):
     @rx.event(background=True)
     async def submit(self, form_data: dict):
         """The same answer whether or not the address has an account (the service sees to it)."""
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            client_ip = self.router.session.client_ip
         error = ""
-        try:
-            await service.call(
-                accounts.request_password_reset,
-                str(form_data.get("email", "")),
-                client_ip=client_ip,
-                link_base=get_config().api_url.rstrip("/") + routes.AUTH_PASSWORD_RESET,
-            )
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error, self.sent = False, error, not error
+
+        def ended() -> None:
+            self.error, self.sent = error, not error
+
+        async with Busy(self, error="", read=lambda: self.router.session.client_ip, then=ended) as run:
+            if run.refused:
+                return
+            try:
+                await service.call(
+                    accounts.request_password_reset,
+                    str(form_data.get("email", "")),
+                    client_ip=run.values,
+                    link_base=get_config().api_url.rstrip("/") + routes.AUTH_PASSWORD_RESET,
+                )
+            except accounts.AccountError as exc:
+                error = exc.message
         yield focus(EMAIL_ID if error else SENT_ID)
 
 
@@ -77,20 +77,26 @@ class ResetPasswordState(rx.State):
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
-        async with self:
-            if self.busy or not self.link_usable:
-                return
-            self.busy, self.error = True, ""
-            link, client_ip = self._link(), self.router.session.client_ip
         error, link_refused = "", False
-        try:
-            password = str(form_data.get(PASSWORD_ID, ""))
-            await service.call(accounts.reset_password, link, password, client_ip=client_ip)
-        except accounts.AccountError as exc:
-            error, link_refused = exc.message, exc.code in LINK_REFUSED
-        finally:
-            async with self:
-                self.busy, self.error, self.done = False, error, not error
-                if link_refused:
-                    self.link_usable = False
+
+        def ended() -> None:
+            self.error, self.done = error, not error
+            if link_refused:
+                self.link_usable = False
+
+        async with Busy(
+            self,
+            error="",
+            refuse_if=lambda: not self.link_usable,
+            read=lambda: (self._link(), self.router.session.client_ip),
+            then=ended,
+        ) as run:
+            if run.refused:
+                return
+            link, client_ip = run.values
+            try:
+                password = str(form_data.get(PASSWORD_ID, ""))
+                await service.call(accounts.reset_password, link, password, client_ip=client_ip)
+            except accounts.AccountError as exc:
+                error, link_refused = exc.message, exc.code in LINK_REFUSED
         yield focus(DONE_ID if not error else PASSWORD_ID)

@@ -11,6 +11,7 @@ import reflex as rx
 
 from mfa_app import accounts
 from mfa_app.state import second_factor
+from mfa_app.state.busy import Busy
 from mfa_app.state.session import SessionState
 
 # Actions the dialog may finish, by name: filled in by the states that own them.
@@ -103,28 +104,23 @@ class ReverifyState(SessionState):
 
     @rx.event(background=True)
     async def submit(self, form_data: dict):
-        async with self:
-            if self.busy:
-                return
-            # Called by name without an open dialog, there is nothing to finish: don't spend the
-            # person's code (or count a failure) on it.
-            if not self.is_open or self._retry_action not in _RETRYABLE:
+        verified, error, action, args = False, "", "", ()
+
+        def ended() -> None:
+            nonlocal action, args
+            self.error = error
+            action, args = self._retry_action, self._retry_args
+            if verified:
                 self._close()
+
+        async with Busy(self, error="", refuse_if=self._nothing_to_finish, read=lambda: self.method, then=ended) as run:
+            if run.refused:
                 return
-            self.busy, self.error = True, ""
-            method = self.method
-        verified, error = False, ""
-        try:
-            await self._call(accounts.reverify, method, str(form_data.get("secret", "")))
-            verified = True
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error = False, error
-                action, args = self._retry_action, self._retry_args
-                if verified:
-                    self._close()
+            try:
+                await self._call(accounts.reverify, run.values, str(form_data.get("secret", "")))
+                verified = True
+            except accounts.AccountError as exc:
+                error = exc.message
         # Cancelled while the check ran: verified, but nothing to finish.
         if verified and action in _RETRYABLE:
             yield _RETRYABLE[action](*args)
@@ -137,6 +133,14 @@ class ReverifyState(SessionState):
     def set_open(self, is_open: bool):
         if not is_open:
             self._close()
+
+    def _nothing_to_finish(self) -> bool:
+        """Called by name without an open dialog, there is nothing to finish: don't spend the
+        person's code (or count a failure) on it."""
+        if not self.is_open or self._retry_action not in _RETRYABLE:
+            self._close()
+            return True
+        return False
 
     def _close(self) -> None:
         self.is_open, self.error, self.sent_to = False, "", ""

@@ -4,7 +4,8 @@ each event (never from Reflex's client token), and a way to call the service off
 Handlers that wait on argon2id or on the SMS provider are background events: a normal handler
 holds the tab's state lock until it returns, and with Redis that lock expires after 10 s
 (LockExpiredError under load). They take the lock (`async with self`) only to read and write
-vars, and start by refusing a second run while one is busy (background events are not queued)."""
+vars, and start by refusing a second run while one is busy (background events are not queued):
+state/busy.py's guard."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from mfa_app import accounts
+from mfa_app.state.busy import Busy
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus
 
@@ -56,21 +57,21 @@ class SessionsState(SessionState):
     async def _act(self, running: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
         """Run one sensitive action (for background handlers), like the manage page's actions:
         `running` while it runs, re-verify if asked, say what happened and move the focus there."""
-        async with self:
-            if self.running:
-                return
-            self.running, self.error, self.notice = running, "", ""
         notice, error, reverify = "", "", None
-        try:
-            notice = said(await call_sensitive(self, *retry, fn, *args))
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.running, self.error, self.notice = "", error, notice
-                await self._refresh()
+
+        async def ended() -> None:
+            self.error, self.notice = error, notice
+            await self._refresh()
+
+        async with Busy(self, running, var="running", error="", notice="", then=ended) as run:
+            if run.refused:
+                return
+            try:
+                notice = said(await call_sensitive(self, *retry, fn, *args))
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                error = exc.message
         yield reverify if reverify is not None else focus(STATUS_ID)
 
     @rx.event(background=True)

@@ -10,6 +10,7 @@ import reflex as rx
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
 from mfa_app.state import connections, second_factor, service
+from mfa_app.state.busy import Busy
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
 from mfa_app.state.session import SessionState, focus, hand_off_session
 
@@ -33,22 +34,21 @@ async def _with_credentials(
     None when already busy, or when the service refuses (the reason shown). On success `busy`
     stays on: the caller hands the session off or shows the next step in the same update, so
     the form never looks ready in between."""
-    async with state:
-        if state.busy:
+    error, code = "", ""
+
+    def ended() -> None:
+        state.error, state.refusal_kind = error, code
+
+    async with Busy(state, error="", refusal_kind="", then=ended) as run:
+        if run.refused:
             return None
-        state.busy, state.error, state.refusal_kind = True, "", ""
-    succeeded, error, code = False, "", ""
-    try:
-        result = await service.call(fn, str(form_data.get("email", "")), str(form_data.get("password", "")))
-        succeeded = True
+        try:
+            result = await service.call(fn, str(form_data.get("email", "")), str(form_data.get("password", "")))
+        except accounts.AccountError as exc:
+            error, code = exc.message, exc.code
+            return None
+        run.keep()
         return result
-    except accounts.AccountError as exc:
-        error, code = exc.message, exc.code
-        return None
-    finally:
-        if not succeeded:
-            async with state:
-                state.busy, state.error, state.refusal_kind = False, error, code
 
 
 class SignUpState(SessionState):
@@ -132,24 +132,24 @@ class SignInState(SecondFactorState, SessionState):
 
     @rx.event(background=True)
     async def verify(self, form_data: dict):
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            token, method = self._pending_token(), self.method
         verified, error, signed_out = False, "", False
-        try:
-            await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
-            verified = True
-        except accounts.AccountError as exc:
-            error, signed_out = exc.message, exc.code == "signed_out"
-        finally:
-            async with self:
-                self.busy, self.error = False, error
-                if signed_out:
-                    self.step = "credentials"
-                if verified:
-                    self._keep_pending("")
+
+        def ended() -> None:
+            self.error = error
+            if signed_out:
+                self.step = "credentials"
+            if verified:
+                self._keep_pending("")
+
+        async with Busy(self, error="", read=lambda: (self._pending_token(), self.method), then=ended) as run:
+            if run.refused:
+                return
+            token, method = run.values
+            try:
+                await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
+                verified = True
+            except accounts.AccountError as exc:
+                error, signed_out = exc.message, exc.code == "signed_out"
         if verified:
             yield await hand_off_session(token, self.next_path)
         elif error:
