@@ -14,7 +14,7 @@ from mfa_app.accounts import AccountError
 from mfa_app.accounts.backup_codes import LOOKUP_LENGTH
 from mfa_app.accounts.crypto import BACKUP_CODE_ALPHABET, BACKUP_CODE_LENGTH, Hashing
 from mfa_app.store.tables import BackupCodeRow
-from tests.conftest import enable_mfa, fast_hashing, generate_backup_codes, reverify_with_sms
+from tests.helpers import enable_mfa, fast_hashing, generate_backup_codes, reverify_with_sms
 
 
 def use(ctx, token, code):

@@ -13,7 +13,7 @@ import pytest
 from mfa_app import accounts
 from mfa_app.settings import Settings
 from mfa_app.state import service
-from tests.conftest import run_async
+from tests.helpers import run_async
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.models import BackupCodes, SignInResult
 from mfa_app.settings import Settings
 from mfa_app.state.service import Setup
-from tests.conftest import FakeClock, Outbox, enable_mfa, reset_link_token, reverify_with_sms, run_async, sign_up
+from tests.helpers import FakeClock, Outbox, enable_mfa, reset_link_token, reverify_with_sms, run_async, sign_up
 
 # A public var (or any field of its type) with one of these in its name could hold a secret.
 SECRET_NAME = re.compile(

@@ -37,8 +37,8 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import upgrade
-from tests.browser.conftest import App
-from tests.conftest import PASSWORD, Outbox, fast_hashing
+from tests.browser.helpers import App
+from tests.helpers import PASSWORD, Outbox, fast_hashing
 
 NAMESPACE = "/_event"
 TIMEOUT = 10.0  # every wait in this module is bounded by this
