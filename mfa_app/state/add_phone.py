@@ -11,6 +11,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed, regions
 from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
 from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, focus
@@ -27,17 +28,17 @@ def region_options() -> list[tuple[str, str]]:
 
 
 class AddPhoneState(SessionState):
-    step: Literal["enter", "verify", "done"] = "enter"
-    number: str = ""
-    region: str = "US"
-    formatted: str = ""
-    phone_id: str = ""
+    step: rx.Field[Literal["enter", "verify", "done"]] = rx.field("enter")
+    number: rx.Field[str] = rx.field("")
+    region: rx.Field[str] = rx.field("US")
+    formatted: rx.Field[str] = rx.field("")
+    phone_id: rx.Field[str] = rx.field("")
     resend_in: int = 0
-    busy: bool = False
-    error: str = ""
-    notice: str = ""
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self):
         """A fresh number step; with `?phone=` (Verify, on the manage page's unverified phone),
         that phone's code step, with a new code on its way."""
@@ -55,7 +56,7 @@ class AddPhoneState(SessionState):
             self.number = self.formatted = display(waiting.phone_number)
             return AddPhoneState.resend
 
-    @rx.event
+    @event
     def set_number(self, value: str):
         """Typed with its calling code ("+44 …"), the number takes the country along. A refusal
         was about the number before: it goes."""
@@ -63,12 +64,12 @@ class AddPhoneState(SessionState):
         self.region = region_typed(value, self.region)
         self.formatted = preview(value, self.region)
 
-    @rx.event
+    @event
     def use_different_number(self):
         self.step, self.phone_id, self.error, self.notice = "enter", "", "", ""
         return focus(NUMBER_ID)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def use_for_mfa(self):
         """ "Use for MFA" on the Phone added step: then on to the MFA settings, where the backup
         codes are offered."""
@@ -94,12 +95,12 @@ class AddPhoneState(SessionState):
         elif reverify is not None:
             yield reverify
 
-    @rx.event
+    @event
     def set_region(self, region: str):
         self.region = region
         self.formatted = preview(self.number, self.region)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit_number(self):
         """Add the number (re-verifying first if needed), then send the code and wait for it."""
         phone, error, reverify, shown = None, "", None, ""
@@ -131,7 +132,7 @@ class AddPhoneState(SessionState):
             async for update in self._send_code(phone.id, shown):
                 yield update
 
-    @rx.event(background=True)
+    @event(background=True)
     async def resend(self):
         async with self:
             if self.busy:
@@ -175,12 +176,12 @@ class AddPhoneState(SessionState):
                     return
                 self.resend_in -= 1
 
-    @rx.event
+    @event
     def clear_error(self):
         """The person types again: the message about the last try is done with."""
         self.error = ""
 
-    @rx.event
+    @event
     async def verify(self, form_data: dict):
         self.busy, self.error, self.notice = True, "", ""
         yield

@@ -12,18 +12,19 @@ from mfa_app import accounts, routes
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import second_factor, service
 from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
 from mfa_app.state.session import SessionState, focus, service_token
 
 
 class ChallengeState(SecondFactorState, SessionState):
     # Where to go once verified: a local path the host asked for (?next=), the manage page else.
-    next_path: str = ""
+    next_path: rx.Field[str] = rx.field("")
 
     async def _pending(self) -> str:
         return await asyncio.to_thread(service_token, self._request())
 
-    @rx.event(background=True)
+    @event(background=True)
     async def load(self):
         next_path = routes.local_path(self.router.url.query_parameters.get("next"), routes.paths.manage_mfa)
         token = await self._pending()
@@ -43,7 +44,7 @@ class ChallengeState(SecondFactorState, SessionState):
         if phones:
             yield ChallengeState.send_code(phones[0].id)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def send_code(self, phone_id: str):
         async def send():
             token = await self._pending()
@@ -56,7 +57,7 @@ class ChallengeState(SecondFactorState, SessionState):
     async def count_down(self):
         await second_factor.count_down(self)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def verify(self, form_data: dict):
         verified, error, signed_out = False, "", False
 

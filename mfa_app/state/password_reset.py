@@ -12,6 +12,7 @@ from reflex.config import get_config
 from mfa_app import accounts, routes
 from mfa_app.state import connections, service
 from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.session import focus
 
 EMAIL_ID = "email"
@@ -22,15 +23,15 @@ LINK_REFUSED = ("reset_link_invalid", "reset_link_expired")
 
 
 class ForgotPasswordState(rx.State):
-    sent: bool = False
-    busy: bool = False
-    error: str = ""
+    sent: rx.Field[bool] = rx.field(False)
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     def load(self):
         self.sent, self.busy, self.error = False, False, ""
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         """The same answer whether or not the address has an account (the service sees to it)."""
         error = ""
@@ -54,18 +55,18 @@ class ForgotPasswordState(rx.State):
 
 
 class ResetPasswordState(rx.State):
-    loaded: bool = False
-    link_usable: bool = False
-    done: bool = False
-    busy: bool = False
-    error: str = ""
+    loaded: rx.Field[bool] = rx.field(False)
+    link_usable: rx.Field[bool] = rx.field(False)
+    done: rx.Field[bool] = rx.field(False)
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
 
     def _link(self) -> str:
         """The reset link's token, from this connection's handshake cookie (kept apart from
         the stored state by connections.py)."""
         return connections.cookie(self.router.session.session_id, routes.RESET_COOKIE)
 
-    @rx.event
+    @event
     async def load(self):
         self.done, self.busy, self.error = False, False, ""
         try:
@@ -75,7 +76,7 @@ class ResetPasswordState(rx.State):
             self.link_usable, self.error = False, exc.message
         self.loaded = True
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         error, link_refused = "", False
 

@@ -8,18 +8,20 @@ import json
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.event import EventCallback
 
 from mfa_app import accounts
 from mfa_app.state import second_factor
 from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.session import SessionState
 
 # Actions the dialog may finish, by name: filled in by the states that own them.
-_RETRYABLE: dict[str, Callable[..., rx.event.EventSpec]] = {}
+_RETRYABLE: dict[str, Callable[..., object]] = {}
 _PURPOSES: dict[str, str] = {}
 
 
-def retryable(name: str, handler: Callable[..., rx.event.EventSpec], purpose: str) -> None:
+def retryable(name: str, handler: Callable[..., object], purpose: str) -> None:
     """Let the dialog finish `name`, which it names as `purpose` ("remove a phone number"). The
     control that starts it has the id `focus_id(name, args)`: it is disabled while its event
     runs (so it loses the focus), and the dialog gives the focus back to it when it closes."""
@@ -39,26 +41,26 @@ class FactorPhone:
 
 
 class ReverifyState(SessionState):
-    is_open: bool = False
-    needs_password: bool = False
-    method: str = "phone_code"  # password / phone_code / backup_code
-    phones: list[FactorPhone] = []
-    backup_code_available: bool = False
-    sent_to: str = ""
+    is_open: rx.Field[bool] = rx.field(False)
+    needs_password: rx.Field[bool] = rx.field(False)
+    method: rx.Field[str] = rx.field("phone_code")  # password / phone_code / backup_code
+    phones: rx.Field[list[FactorPhone]] = rx.field(default_factory=list)
+    backup_code_available: rx.Field[bool] = rx.field(False)
+    sent_to: rx.Field[str] = rx.field("")
     resend_in: int = 0
     _countdown: int = 0  # second_factor.count_down's
     # What the dialog confirms, in the person's words: "generate new backup codes".
-    purpose: str = ""
-    error: str = ""
-    busy: bool = False
-    sending: bool = False
+    purpose: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    busy: rx.Field[bool] = rx.field(False)
+    sending: rx.Field[bool] = rx.field(False)
     # A JavaScript string literal: the id of the control that started the action.
-    return_focus: str = '""'
+    return_focus: rx.Field[str] = rx.field('""')
 
     _retry_action: str = ""
     _retry_args: tuple = ()
 
-    @rx.event
+    @event
     async def start(self, action: str, args: list):
         """Open the dialog for `action`, to be finished with `args` once verified."""
         if action not in _RETRYABLE:
@@ -80,7 +82,7 @@ class ReverifyState(SessionState):
         if self.phones:
             yield ReverifyState.send_code(self.phones[0].id)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def send_code(self, phone_id: str):
         if await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id)):
             yield ReverifyState.count_down
@@ -89,20 +91,20 @@ class ReverifyState(SessionState):
     async def count_down(self):
         await second_factor.count_down(self)
 
-    @rx.event
+    @event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
 
-    @rx.event
+    @event
     def use_text_message(self):
         self.method, self.error = "phone_code", ""
 
-    @rx.event
+    @event
     def clear_error(self):
         """The person types again: the message about the last try is done with."""
         self.error = ""
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         verified, error, action, args = False, "", "", ()
 
@@ -125,11 +127,11 @@ class ReverifyState(SessionState):
         if verified and action in _RETRYABLE:
             yield _RETRYABLE[action](*args)
 
-    @rx.event
+    @event
     def cancel(self):
         self._close()
 
-    @rx.event
+    @event
     def set_open(self, is_open: bool):
         if not is_open:
             self._close()
@@ -150,7 +152,7 @@ class ReverifyState(SessionState):
 class NeedsReverification(Exception):
     """Raised by `call_sensitive`: the caller yields `event` to open the dialog."""
 
-    def __init__(self, event: rx.event.EventSpec) -> None:
+    def __init__(self, event: EventCallback[()]) -> None:
         self.event = event
 
 

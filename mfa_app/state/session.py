@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 
 import reflex as rx
 from reflex.config import get_config
+from reflex.event import EventSpec
 
 from mfa_app import accounts, routes
+from mfa_app.accounts.models import User
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import connections, service
 from mfa_app.state.service import context
@@ -25,9 +27,9 @@ T = TypeVar("T")
 
 
 class SessionState(rx.State):
-    loaded: bool = False
-    signed_in: bool = False
-    session_ended: bool = False  # signed out by the service (expired, revoked), not by the person
+    loaded: rx.Field[bool] = rx.field(False)
+    signed_in: rx.Field[bool] = rx.field(False)
+    session_ended: rx.Field[bool] = rx.field(False)  # signed out by the service (expired, revoked), not by the person
 
     # Whose view data the tab's states hold: a keyed hash of the session (tab_owner.py).
     _owner: str = ""
@@ -71,7 +73,7 @@ class SessionState(rx.State):
         request = self._request()
         return await service.call(fn, *args, token=lambda: service_token(request))
 
-    async def _check_signed_in(self) -> accounts.User | None:
+    async def _check_signed_in(self) -> User | None:
         try:
             user = await self._call(accounts.get_user)
         except accounts.AccountError:
@@ -109,14 +111,14 @@ def host_token(who: accounts.HostUser) -> str:
         return ""
 
 
-def go_to_backend(path: str) -> rx.event.EventSpec:
+def go_to_backend(path: str) -> EventSpec:
     """A full page navigation to one of the backend's HTTP routes, or to an absolute URL (never
     a client-side route change, which would stay inside the single-page app)."""
     url = path if "://" in path else get_config().api_url.rstrip("/") + path
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
-def post_to_backend(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
+def post_to_backend(path: str, fields: dict[str, str]) -> EventSpec:
     """A full page navigation that POSTs `fields` as a form to one of the backend's HTTP routes:
     the browser sends the page's Origin with a POST (how /auth/session knows the app's page
     sent it), and the fields stay out of URLs, browser history and access logs."""
@@ -129,13 +131,13 @@ def post_to_backend(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
     )
 
 
-def focus(element_id: str) -> rx.event.EventSpec:
+def focus(element_id: str) -> EventSpec:
     """Move the keyboard focus to an element: a busy button is disabled, which drops the focus,
     so when an action ends the focus goes where its outcome is (a message, a field to retry)."""
     return rx.call_script(f"document.getElementById({json.dumps(element_id)})?.focus()")
 
 
-async def hand_off_session(token: str, next_path: str) -> rx.event.EventSpec:
+async def hand_off_session(token: str, next_path: str) -> EventSpec:
     """Send the browser to trade a one-time nonce for the HttpOnly session cookie."""
     nonce = await service.call(accounts.start_handoff, token=token)
     return post_to_backend(routes.AUTH_SESSION, {"nonce": nonce, "next": next_path})

@@ -12,6 +12,7 @@ import reflex as rx
 
 from mfa_app import accounts
 from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus
 
@@ -32,12 +33,12 @@ def _when(moment: datetime) -> str:
 
 
 class SessionsState(SessionState):
-    sessions: list[SessionView] = []
-    running: str = ""  # the action that runs ("revoke:session_id"), "" when none
-    error: str = ""
-    notice: str = ""
+    sessions: rx.Field[list[SessionView]] = rx.field(default_factory=list)
+    running: rx.Field[str] = rx.field("")  # the action that runs ("revoke:session_id"), "" when none
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self):
         self.running = self.error = self.notice = ""
         await self._refresh()
@@ -74,7 +75,7 @@ class SessionsState(SessionState):
                 error = exc.message
         yield reverify if reverify is not None else focus(STATUS_ID)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def revoke(self, session_id: str):
         async for update in self._act(
             f"revoke:{session_id}",
@@ -85,7 +86,7 @@ class SessionsState(SessionState):
         ):
             yield update
 
-    @rx.event(background=True)
+    @event(background=True)
     async def revoke_others(self):
         async for update in self._act(
             "revoke_others",

@@ -11,6 +11,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
 from mfa_app.state import connections, second_factor, service
 from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
 from mfa_app.state.session import SessionState, focus, hand_off_session
 
@@ -52,17 +53,19 @@ async def _with_credentials(
 
 
 class SignUpState(SessionState):
-    busy: bool = False
-    error: str = ""
-    refusal_kind: str = ""  # the refusal's AccountError code: the field it is about, "form_identifier_exists"
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    refusal_kind: rx.Field[str] = rx.field(
+        ""
+    )  # the refusal's AccountError code: the field it is about, "form_identifier_exists"
 
-    @rx.event
+    @event
     async def load(self):
         """A visitor who is signed in already has nothing to do here."""
         if await self._check_signed_in():
             return rx.redirect(routes.paths.manage_mfa)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         result = await _with_credentials(self, accounts.sign_up, form_data)
         if result is not None:
@@ -72,10 +75,10 @@ class SignUpState(SessionState):
 
 
 class SignInState(SecondFactorState, SessionState):
-    step: Literal["credentials", "second_factor"] = "credentials"
-    refusal_kind: str = ""
+    step: rx.Field[Literal["credentials", "second_factor"]] = rx.field("credentials")
+    refusal_kind: rx.Field[str] = rx.field("")
     # Where the person goes once signed in: the account page they were sent here from.
-    next_path: str = ""
+    next_path: rx.Field[str] = rx.field("")
 
     # The pending sign-in's token is no var: Reflex would store it with the tab's state. It is
     # kept in this process's memory for this socket only (connections.py).
@@ -87,7 +90,7 @@ class SignInState(SecondFactorState, SessionState):
         connections.keep_pending_sign_in(self._sid(), token)
         self._claim_tab()
 
-    @rx.event
+    @event
     async def load(self):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
         self.error, self.busy, self.resend_in = "", False, 0
@@ -97,7 +100,7 @@ class SignInState(SecondFactorState, SessionState):
         if await self._check_signed_in():
             return rx.redirect(self.next_path)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         result = await _with_credentials(self, accounts.sign_in, form_data)
         if result is None:
@@ -118,7 +121,7 @@ class SignInState(SecondFactorState, SessionState):
         if first_phone:
             yield SignInState.send_code(first_phone)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def send_code(self, phone_id: str):
         def send():
             return service.call(accounts.prepare_second_factor, phone_id, token=self._pending_token())
@@ -130,7 +133,7 @@ class SignInState(SecondFactorState, SessionState):
     async def count_down(self):
         await second_factor.count_down(self)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def verify(self, form_data: dict):
         verified, error, signed_out = False, "", False
 
