@@ -23,7 +23,7 @@ from mfa_app.mail import EmailOutbox
 from mfa_app.settings import Settings
 from mfa_app.store.db import make_engine
 from tests.databases import PostgresDatabases, SqliteDatabases
-from tests.helpers import FakeClock, Outbox, SignedIn, fast_hashing, sign_up
+from tests.helpers import FakeClock, Outbox, SignedIn, account_context, sign_up
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -136,13 +136,11 @@ def emails(settings: Settings) -> EmailOutbox:
 @pytest.fixture
 def ctx(settings: Settings, outbox: Outbox, emails: EmailOutbox, clock: FakeClock):
     engine = make_engine(settings.database_url)  # migrated already (see `database_url`)
-    yield AccountContext(
-        engine=engine,
-        sender=outbox,
-        settings=settings,
-        secret_key=settings.resolved_secret_key(),
-        clock=clock,
-        hashing=fast_hashing(),
+    yield account_context(
+        engine,
+        settings,
+        outbox,
+        clock,
         email=emails,
         defer=lambda work: work(),  # emails go at once: the tests read them right after
     )

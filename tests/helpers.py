@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
+from sqlalchemy.engine import Engine
 
 from mfa_app import accounts
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import Hashing
 from mfa_app.mail import EmailOutbox
+from mfa_app.settings import Settings
+from mfa_app.sms.base import SmsSender
 from mfa_app.sms.outbox import OutboxSender
 
 T = TypeVar("T")
@@ -38,13 +41,33 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+def last_code_in(messages: list[dict[str, Any]], to: str | None = None) -> str:
+    """The newest code among an outbox's messages (to `to`): the digits ending its body."""
+    for message in reversed(messages):
+        match = re.search(r"#(\d{6})$", message["body"])
+        if match and (to is None or message["to"] == to):
+            return match.group(1)
+    raise AssertionError(f"no code sent to {to}")
+
+
+def account_context(
+    engine: Engine, settings: Settings, sender: SmsSender, clock: FakeClock, **more: Any
+) -> AccountContext:
+    """The account service the unit tests run on: `settings`' key, the test clock, fast hashing."""
+    return AccountContext(
+        engine=engine,
+        sender=sender,
+        settings=settings,
+        secret_key=settings.resolved_secret_key(),
+        clock=clock,
+        hashing=fast_hashing(),
+        **more,
+    )
+
+
 class Outbox(OutboxSender):
     def last_code(self, to: str | None = None) -> str:
-        for message in reversed(self.messages()):
-            match = re.search(r"#(\d{6})$", message["body"])
-            if match and (to is None or message["to"] == to):
-                return match.group(1)
-        raise AssertionError(f"no code sent to {to}")
+        return last_code_in(self.messages(), to)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from mfa_app.store.tables import PasswordResetRow, SessionRow, UserRow, VerificationRow
 from tests.browser import prod_server
+from tests.helpers import last_code_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,11 +63,7 @@ class App:
         return [json.loads(line) for line in self.outbox.read_text().splitlines() if line.strip()]
 
     def last_code(self, to: str | None = None) -> str:
-        for message in reversed(self.messages()):
-            found = re.search(r"#(\d{6})$", message["body"])
-            if found and (to is None or message["to"] == to):
-                return found.group(1)
-        raise AssertionError(f"no code sent to {to}")
+        return last_code_in(self.messages(), to)
 
     @property
     def email_outbox(self) -> Path:

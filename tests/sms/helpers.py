@@ -26,7 +26,7 @@ from mfa_app.sms.webhook import verify_signature
 from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import upgrade
 from mfa_app.store.tables import SmsSendRow
-from tests.helpers import FakeClock, SignedIn, fast_hashing, sign_up
+from tests.helpers import FakeClock, SignedIn, account_context, sign_up
 from tests.loopback_http import LoopbackServer, reset_connection, respond
 
 CONNECT_TIMEOUT_S = 0.3
@@ -193,14 +193,7 @@ def context(settings: Settings, sender: SmsSender, clock: FakeClock) -> Iterator
     """The account service like tests/conftest.py's `ctx`, but sending through `sender`."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    yield AccountContext(
-        engine=engine,
-        sender=sender,
-        settings=settings,
-        secret_key=settings.resolved_secret_key(),
-        clock=clock,
-        hashing=fast_hashing(),
-    )
+    yield account_context(engine, settings, sender, clock)
     engine.dispose()
 
 
