@@ -9,74 +9,21 @@ Reflex's Redis state manager and several backend workers (see tests/browser/conf
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
 import os
-import re
-import secrets
 import signal
-from collections.abc import Coroutine, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
-from argon2 import PasswordHasher
 
 import throwaway_servers
-from mfa_app import accounts
 from mfa_app.accounts.context import AccountContext
-from mfa_app.accounts.crypto import Hashing
 from mfa_app.mail import EmailOutbox
 from mfa_app.settings import Settings
-from mfa_app.sms.outbox import OutboxSender
 from mfa_app.store.db import make_engine
 from tests.databases import PostgresDatabases, SqliteDatabases
-
-T = TypeVar("T")
-
-PASSWORD = "correct horse battery"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-class Outbox(OutboxSender):
-    def last_code(self, to: str | None = None) -> str:
-        for message in reversed(self.messages()):
-            match = re.search(r"#(\d{6})$", message["body"])
-            if match and (to is None or message["to"] == to):
-                return match.group(1)
-        raise AssertionError(f"no code sent to {to}")
-
-
-@dataclass
-class SignedIn:
-    token: str
-    email: str
-    password: str = PASSWORD
-
-
-def fast_hashing() -> Hashing:
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return Hashing(passwords=cheap, backup_codes=cheap)
-
-
-def run_async(coroutine: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-    """asyncio.run() in a thread of its own: in the full suite, Playwright's sync API keeps an
-    event loop running in the main thread, where asyncio.run() refuses to start."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result(timeout=timeout)
+from tests.helpers import FakeClock, Outbox, SignedIn, account_context, sign_up
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -189,32 +136,15 @@ def emails(settings: Settings) -> EmailOutbox:
 @pytest.fixture
 def ctx(settings: Settings, outbox: Outbox, emails: EmailOutbox, clock: FakeClock):
     engine = make_engine(settings.database_url)  # migrated already (see `database_url`)
-    yield AccountContext(
-        engine=engine,
-        sender=outbox,
-        settings=settings,
-        secret_key=settings.resolved_secret_key(),
-        clock=clock,
-        hashing=fast_hashing(),
+    yield account_context(
+        engine,
+        settings,
+        outbox,
+        clock,
         email=emails,
         defer=lambda work: work(),  # emails go at once: the tests read them right after
     )
     engine.dispose()
-
-
-def reset_link_token(emails: EmailOutbox, to: str) -> str:
-    """The token of the last reset link emailed to `to`."""
-    for message in reversed(emails.messages()):
-        found = re.search(r"[?&]token=([A-Za-z0-9_-]+)", message["body"])
-        if found and message["to"] == to:
-            return found.group(1)
-    raise AssertionError(f"no reset link sent to {to}")
-
-
-def sign_up(ctx: AccountContext, email: str | None = None) -> SignedIn:
-    email = email or f"user-{secrets.token_hex(4)}@example.com"
-    result = accounts.sign_up(ctx, email, PASSWORD)
-    return SignedIn(token=result.session_token, email=email)
 
 
 @pytest.fixture
@@ -225,29 +155,3 @@ def user(ctx: AccountContext) -> SignedIn:
 @pytest.fixture
 def other_user(ctx: AccountContext) -> SignedIn:
     return sign_up(ctx)
-
-
-def add_verified_phone(ctx: AccountContext, outbox: Outbox, token: str, number: str, clock: FakeClock | None = None):
-    phone = accounts.create_phone(ctx, token, number)
-    accounts.prepare_verification(ctx, token, phone.id)
-    return accounts.attempt_verification(ctx, token, phone.id, outbox.last_code(phone.phone_number))
-
-
-def enable_mfa(ctx: AccountContext, outbox: Outbox, token: str, number: str = "+14155552671"):
-    """Add, verify and reserve a phone (inside the fresh sign-up's re-verification window)."""
-    phone = add_verified_phone(ctx, outbox, token, number)
-    return accounts.set_reserved_for_second_factor(ctx, token, phone.id, True)
-
-
-def reverify_with_sms(ctx: AccountContext, outbox: Outbox, token: str, clock: FakeClock) -> None:
-    status = accounts.reverification_status(ctx, token)
-    phone = status.phones[0]
-    clock.advance(seconds=31)  # clear any resend cooldown on that phone
-    accounts.prepare_reverification(ctx, token, phone.phone_number_id)
-    number = next(p.phone_number for p in accounts.list_phones(ctx, token) if p.id == phone.phone_number_id)
-    accounts.reverify(ctx, token, "phone_code", outbox.last_code(number))
-
-
-def generate_backup_codes(ctx: AccountContext, outbox: Outbox, token: str, clock: FakeClock) -> list[str]:
-    reverify_with_sms(ctx, outbox, token, clock)
-    return accounts.create_backup_codes(ctx, token).codes

@@ -8,8 +8,8 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts import AccountError
-from mfa_app.accounts.codes import message_body
-from tests.conftest import PASSWORD, enable_mfa
+from mfa_app.accounts.sms_codes import message_body
+from tests.helpers import PASSWORD, enable_mfa
 
 
 @pytest.fixture

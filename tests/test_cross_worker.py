@@ -27,7 +27,7 @@ from mfa_app import accounts
 from mfa_app.settings import Settings
 from mfa_app.store.migrate import alembic_config
 from mfa_app.store.tables import SecurityEventRow, SmsSendRow, UserRow
-from tests.conftest import PASSWORD, enable_mfa, reverify_with_sms
+from tests.helpers import PASSWORD, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
 MAX_FAILED_ATTEMPTS = Settings().lockout_max_attempts
@@ -76,7 +76,7 @@ def _run(job: Job, barrier) -> list[Outcome]:
     from mfa_app.settings import Settings
     from mfa_app.sms.outbox import OutboxSender
     from mfa_app.store.db import make_engine
-    from tests.conftest import fast_hashing
+    from tests.helpers import fast_hashing
 
     settings = Settings(
         database_url=job.database_url, sms_outbox=job.outbox, secret_key=job.secret_key, **job.overrides

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from mfa_app import accounts
 from mfa_app.settings import Settings
 from mfa_app.state import service
-from tests.conftest import run_async
+from tests.helpers import run_async
 
 
 @pytest.fixture
@@ -64,3 +65,24 @@ def test_a_light_call_runs_while_every_hashing_thread_is_busy(pool_with):
             await asyncio.gather(*hashing)
 
     assert run_async(scenario()) == "light call done"
+
+
+def test_service_call_chooses_the_pool_from_the_one_list_of_hashing_calls(pool_with, monkeypatch):
+    """The states call every service function through service.call: the calls that hash (and,
+    for a second factor, only a backup code or a password) go to the hashing threads."""
+    pool_with(Settings())
+    monkeypatch.setattr(service, "context", lambda: "ctx")
+
+    def thread_of(fn, *args, **kwargs):
+        def where(ctx, *_args, **_kwargs):
+            assert ctx == "ctx"
+            return threading.current_thread().name
+
+        monkeypatch.setitem(service.HASHING, where, service.HASHING.get(fn, lambda *_a, **_k: False))
+        return run_async(service.call(where, *args, **kwargs))
+
+    assert thread_of(accounts.sign_in, "a@example.com", "password").startswith("argon2id")
+    assert thread_of(accounts.create_backup_codes, token=lambda: "token").startswith("argon2id")
+    assert thread_of(accounts.reverify, "backup_code", "abcde-fghjk", token="token").startswith("argon2id")
+    assert not thread_of(accounts.reverify, "phone_code", "123456", token="token").startswith("argon2id")
+    assert not thread_of(accounts.get_user, token=lambda: "token").startswith("argon2id")

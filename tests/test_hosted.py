@@ -15,7 +15,7 @@ from mfa_app.accounts import HostUser
 from mfa_app.identity import Request
 from mfa_app.mounting import Mfa
 from mfa_app.state import service
-from tests.conftest import enable_mfa, reverify_with_sms
+from tests.helpers import enable_mfa, reverify_with_sms
 
 PHONE = "+14155550142"
 HOST_PASSWORD = "the host's password"

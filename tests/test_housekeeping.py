@@ -20,7 +20,7 @@ from mfa_app.store.tables import (
     SmsSendRow,
     VerificationRow,
 )
-from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, run_async, sign_up
+from tests.helpers import PASSWORD, add_verified_phone, enable_mfa, run_async, sign_up
 
 LINK = "https://mfa.example.com/auth/password-reset"
 NOTHING = Purged(0, 0, 0, 0, 0, 0)

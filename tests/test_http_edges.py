@@ -18,7 +18,7 @@ from mfa_app.accounts.context import AccountContext
 from mfa_app.settings import Settings
 from mfa_app.state import service
 from mfa_app.state.service import Setup
-from tests.conftest import sign_up
+from tests.helpers import sign_up
 
 APP = "https://mfa.example.com"  # the deploy URL: pages and backend on one origin
 DEV_FRONTEND = "http://localhost:3000"  # `make run`: the pages on 3000, the backend on 8000

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from mfa_app import accounts
 from mfa_app.accounts import AccountError
 from mfa_app.store.tables import UserRow
-from tests.conftest import PASSWORD, enable_mfa, generate_backup_codes
+from tests.helpers import PASSWORD, enable_mfa, generate_backup_codes
 
 NOT_A_BACKUP_CODE = "zzzzz-zzzzz"  # well-formed, so it is checked and counted
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from mfa_app import logs
-from tests.conftest import run_async
+from tests.helpers import run_async
 
 FORGED = "x\n2026-01-05 12:00:00 ERROR forged line\r\x1b[2J\u202e"
 

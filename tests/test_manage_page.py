@@ -7,7 +7,7 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts import AccountError, sessions
-from tests.conftest import enable_mfa, generate_backup_codes
+from tests.helpers import enable_mfa, generate_backup_codes
 
 
 def test_the_manage_page_has_the_user_the_codes_left_and_the_events(ctx, outbox, clock, user):

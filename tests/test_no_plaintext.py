@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from mfa_app import accounts
-from mfa_app.accounts.codes import message_body
-from tests.conftest import PASSWORD, reset_link_token
+from mfa_app.accounts.sms_codes import message_body
+from tests.helpers import PASSWORD, reset_link_token
 
 FIRST_PHONE = "+14155552671"
 SECOND_PHONE = "+14155550123"

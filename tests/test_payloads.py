@@ -11,7 +11,7 @@ import pytest
 from mfa_app import routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.state.payloads import REFUSED_HANDLERS, check_payload, checked, refused
-from tests.conftest import FakeClock, Outbox, enable_mfa, reverify_with_sms, sign_up
+from tests.helpers import FakeClock, Outbox, enable_mfa, reverify_with_sms, sign_up
 from tests.test_state_vars import app_state_classes, run
 
 WRONG_VALUES = [12345, 1.5, True, None, ["a"], {"k": "v"}, "text", [1, 2], {"code": ["123456"]}]
@@ -84,9 +84,9 @@ def signed_in_tab(ctx: AccountContext, outbox: Outbox, clock: FakeClock, monkeyp
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from mfa_app.state import add_phone, connections, session, sign_in
+    from mfa_app.state import add_phone, connections, service, session
 
-    for module in (session, sign_in, add_phone):
+    for module in (service, session, add_phone):
         monkeypatch.setattr(module, "context", lambda: ctx)
     person = sign_up(ctx)
     enable_mfa(ctx, outbox, person.token, "+14155552671")

@@ -6,7 +6,7 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts import AccountError
-from tests.conftest import add_verified_phone, enable_mfa, generate_backup_codes, reverify_with_sms
+from tests.helpers import add_verified_phone, enable_mfa, generate_backup_codes, reverify_with_sms
 
 
 def phones_by_number(ctx, token):

@@ -16,7 +16,7 @@ from mfa_app import accounts
 from mfa_app.accounts.crypto import BACKUP_CODE_ALPHABET
 from mfa_app.accounts.models import PhoneNumber
 from mfa_app.store.tables import UserRow, VerificationRow
-from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
+from tests.helpers import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 # The fixtures (one database, one signed-in user) are shared by every example of a test: each
 # example resets the counters it may move, then compares snapshots taken around the call.

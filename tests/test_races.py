@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from mfa_app import accounts
 from mfa_app.settings import Settings
 from mfa_app.store.tables import SecurityEventRow, UserRow
-from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
+from tests.helpers import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
 MAX_FAILED_ATTEMPTS = Settings().lockout_max_attempts

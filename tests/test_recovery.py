@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from mfa_app import accounts
 from mfa_app.accounts import AccountError
 from mfa_app.store.tables import PasswordResetRow
-from tests.conftest import PASSWORD, enable_mfa, reset_link_token, sign_up
+from tests.helpers import PASSWORD, enable_mfa, reset_link_token, sign_up
 
 LINK = "https://mfa.example.com/auth/password-reset"
 IP = "203.0.113.7"

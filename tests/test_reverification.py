@@ -6,7 +6,7 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts import AccountError
-from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, generate_backup_codes, reverify_with_sms
+from tests.helpers import PASSWORD, add_verified_phone, enable_mfa, generate_backup_codes, reverify_with_sms
 
 
 def test_a_fresh_sign_up_may_add_a_phone(ctx, user):

@@ -11,7 +11,7 @@ import pytest
 from mfa_app import accounts
 from mfa_app.accounts import events
 from mfa_app.accounts.errors import AccountError
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def security_lines(caplog: pytest.LogCaptureFixture) -> list[dict]:

@@ -27,7 +27,7 @@ from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.models import BackupCodes, SignInResult
 from mfa_app.settings import Settings
 from mfa_app.state.service import Setup
-from tests.conftest import FakeClock, Outbox, enable_mfa, reset_link_token, reverify_with_sms, run_async, sign_up
+from tests.helpers import FakeClock, Outbox, enable_mfa, reset_link_token, reverify_with_sms, run_async, sign_up
 
 # A public var (or any field of its type) with one of these in its name could hold a secret.
 SECRET_NAME = re.compile(
@@ -188,10 +188,11 @@ def manage_state(ctx: AccountContext, outbox: Outbox, clock: FakeClock, monkeypa
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from mfa_app.state import connections, session
+    from mfa_app.state import connections, service, session
     from mfa_app.state.manage_mfa import ManageMfaState
 
-    monkeypatch.setattr(session, "context", lambda: ctx)
+    for module in (service, session):
+        monkeypatch.setattr(module, "context", lambda: ctx)
     person = sign_up(ctx)
     enable_mfa(ctx, outbox, person.token, "+14155552671")
     reverify_with_sms(ctx, outbox, person.token, clock)
@@ -395,10 +396,10 @@ def test_the_reset_page_never_holds_the_link_token_or_the_password(ctx: AccountC
     from reflex.istate.data import RouterData
     from reflex.state import State
 
-    from mfa_app.state import password_reset
+    from mfa_app.state import service
     from mfa_app.state.password_reset import PASSWORD_ID, ResetPasswordState
 
-    monkeypatch.setattr(password_reset, "context", lambda: ctx)
+    monkeypatch.setattr(service, "context", lambda: ctx)
     person = sign_up(ctx)
     accounts.request_password_reset(ctx, person.email, client_ip="", link_base="https://x/auth/password-reset")
     token = reset_link_token(ctx.email, person.email)

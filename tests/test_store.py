@@ -26,7 +26,7 @@ from mfa_app.store.db import make_engine
 from mfa_app.store.legacy import legacy_config
 from mfa_app.store.migrate import alembic_config, upgrade
 from mfa_app.store.tables import SecurityEventRow, SessionRow, SmsSendRow, UserRow, VerificationRow
-from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
+from tests.helpers import PASSWORD, add_verified_phone, enable_mfa, reverify_with_sms
 
 MFA_PHONE = "+14155552671"
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

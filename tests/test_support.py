@@ -14,7 +14,7 @@ import pytest
 
 from mfa_app import accounts, admin
 from mfa_app.accounts import AccountError, support
-from tests.conftest import PASSWORD, add_verified_phone, enable_mfa, generate_backup_codes, sign_up
+from tests.helpers import PASSWORD, add_verified_phone, enable_mfa, generate_backup_codes, sign_up
 
 OPERATOR = "alice"
 ROOT_DIR = Path(__file__).resolve().parents[1]

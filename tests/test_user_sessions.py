@@ -14,7 +14,7 @@ from mfa_app import accounts, routes
 from mfa_app.accounts import AccountError
 from mfa_app.accounts.user_agent import describe
 from mfa_app.store.tables import SessionRow
-from tests.conftest import PASSWORD, enable_mfa, reverify_with_sms, sign_up
+from tests.helpers import PASSWORD, enable_mfa, reverify_with_sms, sign_up
 
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 SAFARI_IPHONE = (

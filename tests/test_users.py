@@ -6,7 +6,7 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts import AccountError
-from tests.conftest import PASSWORD, enable_mfa, generate_backup_codes, sign_up
+from tests.helpers import PASSWORD, enable_mfa, generate_backup_codes, sign_up
 
 
 def test_sign_up_normalises_the_email_and_signs_in(ctx):

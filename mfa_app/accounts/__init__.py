@@ -2,8 +2,8 @@
 re-verification, lockout, sending limits, password reset, support and housekeeping. Plain
 Python, no Reflex."""
 
-from mfa_app.accounts.backup_codes import check_backup_codes_allowed, create_backup_codes
 from mfa_app.accounts.backup_codes import count_unused as count_backup_codes
+from mfa_app.accounts.backup_codes import create_backup_codes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.factory import build_context
@@ -46,7 +46,6 @@ __all__ = [
     "attempt_verification",
     "begin_host_sign_in",
     "build_context",
-    "check_backup_codes_allowed",
     "check_password_reset",
     "count_backup_codes",
     "create_backup_codes",

@@ -1,9 +1,9 @@
-"""Who is asking, and whether they verified recently enough for a sensitive change."""
+"""Who is asking, whether they have MFA on (which phones are MFA phones), and whether they
+verified recently enough for a sensitive change."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from mfa_app.accounts import sessions
 from mfa_app.accounts.context import AccountContext
@@ -19,17 +19,26 @@ def signed_in(ctx: AccountContext, db: Session, token: str) -> tuple[SessionRow,
     return session, user
 
 
-def has_mfa(db: Session, user_id: str) -> bool:
+def is_mfa_phone(phone: PhoneRow) -> bool:
+    """The one rule for an MFA phone: verified, and reserved for the second factor."""
+    return phone.reserved_for_second_factor and phone.verified_at is not None
+
+
+def all_of(db: Session, user_id: str) -> list[PhoneRow]:
     query = (
-        sa.select(sa.func.count())
-        .select_from(PhoneRow)
-        .where(
-            col(PhoneRow.user_id) == user_id,
-            col(PhoneRow.reserved_for_second_factor),
-            col(PhoneRow.verified_at).is_not(None),
-        )
+        select(PhoneRow).where(col(PhoneRow.user_id) == user_id).order_by(col(PhoneRow.created_at), col(PhoneRow.id))
     )
-    return db.execute(query).scalar_one() > 0
+    return list(db.exec(query).all())
+
+
+def mfa_phones(db: Session, user_id: str) -> list[PhoneRow]:
+    """The user's MFA phones, the default first, then by creation."""
+    phones = [p for p in all_of(db, user_id) if is_mfa_phone(p)]
+    return sorted(phones, key=lambda p: not p.default_second_factor)
+
+
+def has_mfa(db: Session, user_id: str) -> bool:
+    return bool(mfa_phones(db, user_id))
 
 
 def strongest_level(db: Session, user_id: str) -> sessions.Level:

@@ -51,15 +51,9 @@ def _authorise(ctx: AccountContext, db: Session, token: str) -> str:
     return user.id
 
 
-def check_backup_codes_allowed(ctx: AccountContext, token: str) -> None:
-    """Refuse, with create_backup_codes' own errors, what it would refuse, without its hashing:
-    a caller can check this cheaply before waiting for a hashing thread."""
-    with ctx.read() as db:
-        _authorise(ctx, db, token)
-
-
 def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
-    check_backup_codes_allowed(ctx, token)  # refuse before spending time on hashing
+    with ctx.read() as db:
+        _authorise(ctx, db, token)  # refuse before spending time on hashing
     codes = _new_set(ctx)
     hashes = [ctx.hashing.hash_backup_code(code) for code in codes]
 

@@ -34,8 +34,11 @@ HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
 
 Budget = Literal["mfa_phone", "new_number"]
+# How long a code sent works (accounts/sms_codes.py): here, where the refusals say it.
+CODE_TTL = timedelta(minutes=10)
+CODE_TTL_TEXT = f"{int(CODE_TTL / MINUTE)} minutes"
 # Said with every refusal: a person waiting for a text should not throw away the one they have.
-STILL_WORKS = "A code you received in the last 10 minutes still works."
+STILL_WORKS = f"A code you received in the last {CODE_TTL_TEXT} still works."
 # Per budget: the setting of its app-wide cap, the cap's window, the refusal, what is paused.
 _APP_WIDE = {
     "mfa_phone": ("sms_global_per_minute", MINUTE, "Text messages can't be sent right now.", "codes to MFA phones"),

@@ -29,6 +29,7 @@ from typing import Protocol, TypeVar, runtime_checkable
 from sqlmodel import Session, col, select
 
 from mfa_app.accounts import sessions
+from mfa_app.accounts.access import all_of
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError, RefusedAfterCommit
 from mfa_app.store import db as store
@@ -101,8 +102,6 @@ def chooses_default(ctx: AccountContext) -> bool:
 
 
 def setup_of(db: Session, user_id: str) -> FactorSetup:
-    from mfa_app.accounts.phones import all_of  # phones.py writes through this module
-
     phones = tuple(
         MirroredPhone(p.phone_number, p.reserved_for_second_factor, p.default_second_factor)
         for p in all_of(db, user_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mfa_app.accounts import codes, events, limits, mirror
-from mfa_app.accounts.access import require_step_up, signed_in
+from mfa_app.accounts import events, limits, mirror, sms_codes
+from mfa_app.accounts.access import all_of, is_mfa_phone, mfa_phones, require_step_up, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
 from mfa_app.accounts.errors import AccountError, count, not_found
@@ -51,29 +51,16 @@ def to_resource(db: Session, ctx: AccountContext, phone: PhoneRow) -> PhoneNumbe
 def _verification(db: Session, ctx: AccountContext, phone: PhoneRow) -> Verification:
     if phone.verified_at is not None:
         return Verification(status="verified")
-    latest = codes.latest_for_phone(db, phone.id, "phone_verification")
+    latest = sms_codes.latest_for_phone(db, phone.id, "phone_verification")
     if latest is None:
         return Verification(status="unverified")
-    if latest.attempts >= codes.MAX_TRIES:
+    if latest.attempts >= sms_codes.MAX_TRIES:
         status = "failed"
     elif latest.expires_at <= ctx.now():
         status = "expired"
     else:
         status = "unverified"
     return Verification(status=status, attempts=latest.attempts, expire_at=latest.expires_at)
-
-
-def all_of(db: Session, user_id: str) -> list[PhoneRow]:
-    query = (
-        select(PhoneRow).where(col(PhoneRow.user_id) == user_id).order_by(col(PhoneRow.created_at), col(PhoneRow.id))
-    )
-    return list(db.exec(query).all())
-
-
-def mfa_phones(db: Session, user_id: str) -> list[PhoneRow]:
-    """The verified phones reserved for MFA, the default first, then by creation."""
-    phones = [p for p in all_of(db, user_id) if p.reserved_for_second_factor and p.verified_at is not None]
-    return sorted(phones, key=lambda p: not p.default_second_factor)
 
 
 def owned(db: Session, user_id: str, phone_id: str) -> PhoneRow:
@@ -135,7 +122,9 @@ def prepare_verification(ctx: AccountContext, token: str, phone_id: str, client_
         _, user = signed_in(ctx, db, token)
         phone = _unverified(db, user.id, phone_id)
         to = phone.phone_number
-    codes.send_code(ctx, user_id=user.id, phone_id=phone_id, to=to, purpose="phone_verification", client_ip=client_ip)
+    sms_codes.send_new_code(
+        ctx, user_id=user.id, phone_id=phone_id, to=to, purpose="phone_verification", client_ip=client_ip
+    )
     with ctx.read() as db:
         return to_resource(db, ctx, owned(db, user.id, phone_id))
 
@@ -144,8 +133,8 @@ def attempt_verification(ctx: AccountContext, token: str, phone_id: str, code: s
     def work(db: Session) -> tuple[PhoneNumber, list[str]]:
         _, user = signed_in(ctx, db, token)
         phone = _unverified(db, user.id, phone_id)
-        verification = codes.latest_for_phone(db, phone.id, "phone_verification")
-        codes.check_code(ctx, db, user, verification, code)
+        verification = sms_codes.latest_for_phone(db, phone.id, "phone_verification")
+        sms_codes.check_code(ctx, db, user, verification, code)
         phone.verified_at = ctx.now()
         db.add(phone)
         events.record(db, user.id, "phone.verified", mask(phone.phone_number), ctx.now())
@@ -184,7 +173,7 @@ def make_default_second_factor(ctx: AccountContext, token: str, phone_id: str) -
         session, user = signed_in(ctx, db, token)
         require_step_up(ctx, db, session)
         phone = owned(db, user.id, phone_id)
-        if not (phone.reserved_for_second_factor and phone.verified_at is not None):
+        if not is_mfa_phone(phone):
             raise AccountError(
                 "identification_update_second_factor_unverified", "Use this phone for MFA first, then make it default."
             )
@@ -205,7 +194,7 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
         phone = owned(db, user.id, phone_id)
         others = [p for p in mfa_phones(db, user.id) if p.id != phone.id]
         _refuse_the_default_while_others_remain(ctx, "remove", phone, others)
-        was_mfa = phone.reserved_for_second_factor and phone.verified_at is not None
+        was_mfa = is_mfa_phone(phone)
         number = phone.phone_number
         db.execute(sa.delete(VerificationRow).where(col(VerificationRow.phone_id) == phone.id))
         db.delete(phone)
@@ -229,7 +218,7 @@ def preview_phone_action(ctx: AccountContext, token: str, action: str, phone_id:
     with ctx.read() as db:
         _, user = signed_in(ctx, db, token)
         phone = owned(db, user.id, phone_id)
-        in_use = phone.reserved_for_second_factor and phone.verified_at is not None
+        in_use = is_mfa_phone(phone)
         others = [p for p in mfa_phones(db, user.id) if p.id != phone.id] if in_use else []
     number, removing = display(phone.phone_number), action == "remove"
     title = f"Remove {number}?" if removing else f"Disable {number} for MFA?"

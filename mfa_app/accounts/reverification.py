@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from mfa_app.accounts import backup_codes, codes, lockout, sessions
+from mfa_app.accounts import backup_codes, lockout, sessions, sms_codes
 from mfa_app.accounts.access import signed_in, strongest_level
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError, signed_out
@@ -67,7 +67,7 @@ def reverify(ctx: AccountContext, token: str, strategy: str, secret: str) -> Non
 def _reverify_with_code(ctx: AccountContext, token: str, code: str, mark) -> None:
     def work(db: Session) -> None:
         session, user = signed_in(ctx, db, token)
-        codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "reverification"), code)
+        sms_codes.check_code(ctx, db, user, sms_codes.latest_for_session(db, session.id, "reverification"), code)
         mark(db)
 
     ctx.write(work)

@@ -8,8 +8,8 @@ import re
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from mfa_app.accounts import backup_codes, codes, events, lockout, sessions
-from mfa_app.accounts.access import has_mfa, signed_in
+from mfa_app.accounts import backup_codes, events, lockout, sessions, sms_codes
+from mfa_app.accounts.access import all_of, has_mfa, mfa_phones, signed_in
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id
 from mfa_app.accounts.errors import AccountError, signed_out
@@ -17,7 +17,7 @@ from mfa_app.accounts.mfa_codes import send_to_mfa_phone
 from mfa_app.accounts.models import SecondFactor, SecurityEvent, SignInAttempt, SignInResult, User
 from mfa_app.accounts.numbers import mask
 from mfa_app.accounts.passwords import check_new_password
-from mfa_app.accounts.phones import all_of, mfa_phones, to_resource
+from mfa_app.accounts.phones import to_resource
 from mfa_app.store.tables import SessionRow, UserRow
 
 # No control characters (PostgreSQL refuses a NUL in any text; no address has one).
@@ -111,7 +111,7 @@ def attempt_second_factor(ctx: AccountContext, token: str, strategy: str, code: 
         user = db.get(UserRow, session.user_id)
         if user is None:
             raise signed_out()
-        codes.check_code(ctx, db, user, codes.latest_for_session(db, session.id, "sign_in"), code)
+        sms_codes.check_code(ctx, db, user, sms_codes.latest_for_session(db, session.id, "sign_in"), code)
         _complete(ctx, db, session, "text message code")
         return complete
 

@@ -36,7 +36,7 @@ def backup_codes_section() -> rx.Component:
                 "Generate new backup codes? - ",
                 rx.button(
                     "Generate",
-                    loading=ManageMfaState.busy == "generate",
+                    loading=ManageMfaState.running == "generate",
                     on_click=ManageMfaState.generate_backup_codes,
                     id="manage.generate_backup_codes",  # reverify.focus_id: where the focus returns
                 ),
@@ -76,7 +76,7 @@ def backup_codes_section() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    ManageMfaState.busy == "generate",
+                    ManageMfaState.running == "generate",
                     rx.text("Loading..."),
                     rx.text(ManageMfaState.backups_left_text),
                 ),

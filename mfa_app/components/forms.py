@@ -7,7 +7,7 @@ from reflex.vars.base import Var
 
 # A code pasted as "123 456", "123-456" or " 123456 " becomes "123456": non-digits go first, then
 # the length limit (a `maxlength` would cut the pasted text before the spaces were dropped).
-_DIGITS_ONLY_JS = Var(_js_expr="(e) => { e.target.value = e.target.value.replace(/\\D/g, '').slice(0, 6) }")
+_DIGITS_ONLY_JS: Var = Var(_js_expr="(e) => { e.target.value = e.target.value.replace(/\\D/g, '').slice(0, 6) }")
 
 
 def field(label: str, id: str, hint: str = "", **input_props) -> rx.Component:

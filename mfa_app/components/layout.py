@@ -102,7 +102,7 @@ def signed_in_only(state: type[SessionState], *children: rx.Component) -> rx.Com
     """The page's outline until the session is checked (the reference's isLoaded), then the page,
     or the reference's signed-out text (what ended the session, when it ended) with a link to
     sign in and come back."""
-    sign_in_here = routes.paths.sign_in + "?next=" + rx.State.router.page.path  # back to this page after
+    sign_in_here = routes.paths.sign_in + "?next=" + rx.State.router.page.path.to(str)  # back to this page after
     return rx.cond(
         ~state.loaded,
         _loading(),

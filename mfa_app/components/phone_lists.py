@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from mfa_app import routes
-from mfa_app.state.manage_mfa import ManageMfaState, PhoneView
+from mfa_app.state.manage_mfa import Confirmation, ManageMfaState, PhoneView
 
 
 def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.Component:
@@ -13,7 +16,7 @@ def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.C
         label,
         size="2",
         variant="soft",
-        loading=ManageMfaState.busy == action + ":" + phone.id,
+        loading=ManageMfaState.running == action + ":" + phone.id,
         on_click=handler,
         id="manage." + action + "-" + phone.id,  # reverify.focus_id: where the focus returns
         **props,
@@ -38,7 +41,7 @@ def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, ob
     )
 
 
-def _number(phone: PhoneView, *marks: rx.Component) -> rx.Component:
+def _number(phone: PhoneView, *marks: rx.Component | str) -> rx.Component:
     return rx.text(phone.number, *marks, weight="medium", class_name="phone-number")
 
 
@@ -157,7 +160,9 @@ def available_phone_list() -> rx.Component:
 def confirm_dialog() -> rx.Component:
     """Asked before Disable for MFA and Remove: says what the action turns off, or, when the
     service would refuse it, why (with nothing to confirm)."""
-    confirmation = ManageMfaState.confirmation
+    # A dataclass var: mypy takes Reflex's sequence overload of Field.__get__ for it (Never matches
+    # its bound), where Reflex gives an ObjectVar.
+    confirmation = cast("ObjectVar[Confirmation]", ManageMfaState.confirmation)
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title(confirmation.title),

@@ -26,7 +26,7 @@ def _session(session: SessionView) -> rx.Component:
                 "Sign out",
                 size="2",
                 variant="soft",
-                loading=SessionsState.busy == "revoke:" + session.id,
+                loading=SessionsState.running == "revoke:" + session.id,
                 on_click=SessionsState.revoke(session.id),
                 id="sessions.revoke-" + session.id,  # reverify.focus_id: where the focus returns
                 aria_label="Sign out " + session.device,
@@ -61,7 +61,7 @@ def sessions_section() -> rx.Component:
             rx.button(
                 "Sign out of all other sessions",
                 variant="outline",
-                loading=SessionsState.busy == "revoke_others",
+                loading=SessionsState.running == "revoke_others",
                 on_click=SessionsState.revoke_others,
                 id="sessions.revoke_others",  # reverify.focus_id
             ),

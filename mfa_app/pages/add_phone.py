@@ -5,12 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from mfa_app import routes
-from mfa_app.accounts.numbers import regions
 from mfa_app.components.forms import code_field, error_text, notice_text, submit_button
 from mfa_app.components.layout import layout, section, signed_in_only
 from mfa_app.components.resend_button import resend_button
 from mfa_app.components.reverify_dialog import reverify_dialog
-from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState
+from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState, region_options
 
 
 def _enter_number() -> rx.Component:
@@ -20,7 +19,7 @@ def _enter_number() -> rx.Component:
             rx.vstack(
                 rx.el.label("Country", html_for="region", class_name="field-label"),
                 rx.el.select(
-                    *[rx.el.option(name, value=region) for region, name in regions()],
+                    *[rx.el.option(name, value=region) for region, name in region_options()],
                     id="region",
                     value=AddPhoneState.region,
                     on_change=AddPhoneState.set_region,

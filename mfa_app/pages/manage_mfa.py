@@ -15,8 +15,9 @@ from mfa_app.components.sessions import sessions_section
 from mfa_app.state.manage_mfa import STATUS_ID, EventView, ManageMfaState
 
 
-def _local_time(utc_iso: Var) -> Var:
+def _local_time(at: Var | str) -> Var:
     """The browser's own date and time for an ISO time, like "Dec 2, 2026, 9:30 AM"."""
+    utc_iso = Var.create(at)  # in a page, the var of an event's `at` (a Var already: kept as is)
     return Var(
         _js_expr=f'new Date({utc_iso._js_expr}).toLocaleString(undefined, {{dateStyle: "medium", timeStyle: "short"}})',
         _var_data=utc_iso._get_all_var_data(),
@@ -58,7 +59,7 @@ def _header() -> rx.Component:
         rx.button(
             "Sign out",
             variant="outline",
-            loading=ManageMfaState.busy == "sign_out",
+            loading=ManageMfaState.running == "sign_out",
             on_click=ManageMfaState.sign_out,
         )
         if routes.paths.sign_out

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import reflex as rx
 
 from mfa_app import accounts, routes
-from mfa_app.accounts.codes import RESEND_COOLDOWN
-from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed
+from mfa_app.accounts.numbers import display, preview, region_from_accept_language, region_typed, regions
+from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
+from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.second_factor import set_resend_wait
 from mfa_app.state.service import context
@@ -18,19 +22,24 @@ CODE_ID = "code"
 ADDED_ID = "phone-added"
 
 
-class AddPhoneState(SessionState):
-    step: str = "enter"  # enter / verify / done
-    number: str = ""
-    region: str = "US"
-    formatted: str = ""
-    phone_id: str = ""
-    resend_in: int = 0  # the wait for the next resend (second_factor.set_resend_wait)
-    resend_serial: int = 0
-    busy: bool = False
-    error: str = ""
-    notice: str = ""
+def region_options() -> list[tuple[str, str]]:
+    """The country select's options: (ISO code, "United Kingdom (+44)"), sorted by name."""
+    return regions()
 
-    @rx.event
+
+class AddPhoneState(SessionState):
+    step: rx.Field[Literal["enter", "verify", "done"]] = rx.field("enter")
+    number: rx.Field[str] = rx.field("")
+    region: rx.Field[str] = rx.field("US")
+    formatted: rx.Field[str] = rx.field("")
+    phone_id: rx.Field[str] = rx.field("")
+    resend_in: rx.Field[int] = rx.field(0)  # the wait for the next resend (second_factor.set_resend_wait)
+    resend_serial: rx.Field[int] = rx.field(0)
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
+
+    @event
     async def load(self):
         """A fresh number step; with `?phone=` (Verify, on the manage page's unverified phone),
         that phone's code step, with a new code on its way."""
@@ -48,7 +57,7 @@ class AddPhoneState(SessionState):
             self.number = self.formatted = display(waiting.phone_number)
             return AddPhoneState.resend
 
-    @rx.event
+    @event
     def set_number(self, value: str):
         """Typed with its calling code ("+44 …"), the number takes the country along. A refusal
         was about the number before: it goes."""
@@ -56,65 +65,66 @@ class AddPhoneState(SessionState):
         self.region = region_typed(value, self.region)
         self.formatted = preview(value, self.region)
 
-    @rx.event
+    @event
     def use_different_number(self):
         self.step, self.phone_id, self.error, self.notice = "enter", "", "", ""
         return focus(NUMBER_ID)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def use_for_mfa(self):
         """ "Use for MFA" on the Phone added step: then on to the MFA settings, where the backup
         codes are offered."""
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            phone_id = self.phone_id
         done, error, reverify = False, "", None
-        try:
-            await call_sensitive(
-                self, "add_phone.use_for_mfa", [], accounts.set_reserved_for_second_factor, phone_id, True
-            )
-            done = True
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error = False, error
+
+        def ended() -> None:
+            self.error = error
+
+        async with Busy(self, error="", read=lambda: self.phone_id, then=ended) as run:
+            if run.refused:
+                return
+            try:
+                await call_sensitive(
+                    self, "add_phone.use_for_mfa", [], accounts.set_reserved_for_second_factor, run.values, True
+                )
+                done = True
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                error = exc.message
         if done:
             yield rx.redirect(routes.paths.manage_mfa)
         elif reverify is not None:
             yield reverify
 
-    @rx.event
+    @event
     def set_region(self, region: str):
         self.region = region
         self.formatted = preview(self.number, self.region)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit_number(self):
         """Add the number (re-verifying first if needed), then send the code and wait for it."""
-        async with self:
-            if self.busy:
+        phone, error, reverify, shown = None, "", None, ""
+
+        def ended() -> None:
+            nonlocal shown
+            if phone is None:
+                self.error = error
+            else:  # busy until the code is sent (_send_code)
+                self.busy, self.phone_id, self.step = True, phone.id, "verify"
+                self.formatted = display(phone.phone_number)
+            shown = self.formatted or self.number
+
+        async with Busy(self, error="", notice="", read=lambda: (self.number, self.region), then=ended) as run:
+            if run.refused:
                 return
-            self.busy, self.error, self.notice = True, "", ""
-            number, region = self.number, self.region
-        phone, error, reverify = None, "", None
-        try:
-            phone = await call_sensitive(self, "add_phone.submit_number", [], accounts.create_phone, number, region)
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                if phone is None:
-                    self.busy, self.error = False, error
-                else:
-                    self.phone_id, self.step, self.formatted = phone.id, "verify", display(phone.phone_number)
-                shown = self.formatted or self.number
+            number, region = run.values
+            try:
+                phone = await call_sensitive(self, "add_phone.submit_number", [], accounts.create_phone, number, region)
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                error = exc.message
         if reverify is not None:
             yield reverify
         elif error:
@@ -122,7 +132,7 @@ class AddPhoneState(SessionState):
         elif phone is not None:
             await self._send_code(phone.id, shown)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def resend(self):
         async with self:
             if self.busy:
@@ -152,12 +162,12 @@ class AddPhoneState(SessionState):
                 if notice:
                     self.notice = notice
 
-    @rx.event
+    @event
     def clear_error(self):
         """The person types again: the message about the last try is done with."""
         self.error = ""
 
-    @rx.event
+    @event
     async def verify(self, form_data: dict):
         self.busy, self.error, self.notice = True, "", ""
         yield

@@ -11,30 +11,31 @@ import reflex as rx
 from mfa_app import accounts, routes
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import second_factor, service
+from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
-from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, focus, service_token
 
 
 class ChallengeState(SecondFactorState, SessionState):
     # Where to go once verified: a local path the host asked for (?next=), the manage page else.
-    next_path: str = ""
+    next_path: rx.Field[str] = rx.field("")
 
     async def _pending(self) -> str:
         return await asyncio.to_thread(service_token, self._request())
 
-    @rx.event(background=True)
+    @event(background=True)
     async def load(self):
         next_path = routes.local_path(self.router.url.query_parameters.get("next"), routes.paths.manage_mfa)
         token = await self._pending()
-        status = await asyncio.to_thread(accounts.host_sign_in_status, context(), token)
+        status = await service.call(accounts.host_sign_in_status, token=token)
         if status == "verified":
             yield rx.redirect(next_path)
             return
         phones: list[second_factor.SecondFactorPhone] = []
         backup = False
         if status == "needs_second_factor":
-            factors = (await asyncio.to_thread(accounts.host_challenge, context(), token)).supported_second_factors
+            factors = (await service.call(accounts.host_challenge, token=token)).supported_second_factors
             phones, backup = phones_of(factors), any(f.strategy == "backup_code" for f in factors)
         async with self:
             self.next_path, self.phones, self.backup_code_available = next_path, phones, backup
@@ -43,35 +44,34 @@ class ChallengeState(SecondFactorState, SessionState):
         if phones:
             yield ChallengeState.send_code(phones[0].id)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def send_code(self, phone_id: str):
         async def send():
             token = await self._pending()
-            return await asyncio.to_thread(accounts.prepare_second_factor, context(), token, phone_id)
+            return await service.call(accounts.prepare_second_factor, phone_id, token=token)
 
         await second_factor.send_code(self, phone_id, send)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def verify(self, form_data: dict):
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            method, next_path = self.method, self.next_path
         verified, error, signed_out = False, "", False
-        try:
-            token = await self._pending()
-            run = asyncio.to_thread if method == "phone_code" else run_hashing
-            await run(accounts.attempt_second_factor, context(), token, method, str(form_data.get("code", "")))
-            verified = True
-            await asyncio.to_thread(_tell_host, self._request())
-        except accounts.AccountError as exc:
-            error, signed_out = exc.message, exc.code == "signed_out"
-        finally:
-            async with self:
-                self.busy, self.error = verified, error
-                if signed_out:
-                    self.signed_in = False
+
+        def ended() -> None:
+            self.busy, self.error = verified, error  # verified: busy until the redirect
+            if signed_out:
+                self.signed_in = False
+
+        async with Busy(self, error="", read=lambda: (self.method, self.next_path), then=ended) as run:
+            if run.refused:
+                return
+            method, next_path = run.values
+            try:
+                token = await self._pending()
+                await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
+                verified = True
+                await asyncio.to_thread(_tell_host, self._request())
+            except accounts.AccountError as exc:
+                error, signed_out = exc.message, exc.code == "signed_out"
         yield rx.redirect(next_path) if verified else focus(CODE_ID)
 
 

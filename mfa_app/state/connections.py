@@ -39,7 +39,7 @@ def install() -> None:
 
     EventNamespace._build_static_router_data = build_static_router_data  # type: ignore[method-assign]
     EventNamespace.on_disconnect = on_disconnect  # type: ignore[method-assign]
-    EventNamespace._mfa_app_cookies_kept_apart = True  # type: ignore[attr-defined]
+    EventNamespace._mfa_app_cookies_kept_apart = True
 
 
 def cookies(sid: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ import reflex as rx
 
 from mfa_app.dev_only import is_local_client
 from mfa_app.sms.outbox import OutboxSender
+from mfa_app.state.events import event
 from mfa_app.state.service import current
 
 
@@ -20,9 +21,9 @@ class OutboxMessage:
 
 
 class DevOutboxState(rx.State):
-    messages: list[OutboxMessage] = []
+    messages: rx.Field[list[OutboxMessage]] = rx.field(default_factory=list)
 
-    @rx.event
+    @event
     def load(self):
         # The state class is registered whatever the provider, so this handler can be called by
         # name even when the page is not: read the outbox only when it is the provider in use,

@@ -15,6 +15,8 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.models import BackupCodes
 from mfa_app.accounts.numbers import display
 from mfa_app.accounts.wording import event_sentence, unused_backup_codes
+from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus, go_to_backend
 
@@ -69,29 +71,30 @@ class Confirmation:
 
 
 class ManageMfaState(SessionState):
-    mfa_phones: list[PhoneView] = []
-    available_phones: list[PhoneView] = []
-    unverified_phones: list[PhoneView] = []
-    two_factor_enabled: bool = False
-    backup_codes_left: int = 0
-    can_choose_default: bool = True  # False on Clerk's accounts: no "Make default" (docs/clerk.md)
-    backups_left_text: str = ""
-    showing_codes: bool = False
-    sheet_date: str = ""  # the print sheet's date
-    email: str = ""
-    events: list[EventView] = []
-    events_shown: int = EVENTS_PER_PAGE
-    more_events: bool = False
-    confirmation: Confirmation = Confirmation()
+    mfa_phones: rx.Field[list[PhoneView]] = rx.field(default_factory=list)
+    available_phones: rx.Field[list[PhoneView]] = rx.field(default_factory=list)
+    unverified_phones: rx.Field[list[PhoneView]] = rx.field(default_factory=list)
+    two_factor_enabled: rx.Field[bool] = rx.field(False)
+    backup_codes_left: rx.Field[int] = rx.field(0)
+    # False on Clerk's accounts: no "Make default" (docs/clerk.md)
+    can_choose_default: rx.Field[bool] = rx.field(True)
+    backups_left_text: rx.Field[str] = rx.field("")
+    showing_codes: rx.Field[bool] = rx.field(False)
+    sheet_date: rx.Field[str] = rx.field("")  # the print sheet's date
+    email: rx.Field[str] = rx.field("")
+    events: rx.Field[list[EventView]] = rx.field(default_factory=list)
+    events_shown: rx.Field[int] = rx.field(EVENTS_PER_PAGE)
+    more_events: rx.Field[bool] = rx.field(False)
+    confirmation: rx.Field[Confirmation] = rx.field(default_factory=Confirmation)
     # A JavaScript string literal: the id of the control that opened the confirmation.
-    confirmation_opener: str = '""'
-    busy: str = ""
-    error: str = ""
-    notice: str = ""
+    confirmation_opener: rx.Field[str] = rx.field('""')
+    running: rx.Field[str] = rx.field("")  # the action that runs ("remove:phone_id", "generate"), "" when none
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self):
-        self.error = self.notice = self.busy = ""
+        self.error = self.notice = self.running = ""
         self.showing_codes = False
         self.confirmation = Confirmation()
         await self._refresh()
@@ -127,49 +130,43 @@ class ManageMfaState(SessionState):
         self.more_events = len(page.events) > self.events_shown
         self.events = [EventView(event_sentence(e), _utc_iso(e.created_at)) for e in page.events[: self.events_shown]]
 
-    @rx.event
+    @event
     async def show_more_events(self):
         self.events_shown += EVENTS_PER_PAGE
         await self._refresh()
 
     async def _act(
         self,
-        busy: str,
+        running: str,
         retry: tuple[str, list],
         fn,
         *args,
         on_success: Callable[[Any], None],
         focus_on_success: str = STATUS_ID,
-        light_check: Callable | None = None,
         refused: str = "",
     ):
-        """Run one sensitive action, for background handlers: busy while it runs (a second
+        """Run one sensitive action, for background handlers: `running` while it runs (a second
         action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
-        happened and move the focus there. With `light_check` (a service call that refuses what
-        `fn` would, cheaply), `fn` makes argon2id hashes: the check runs first, so a refusal
-        (re-verify!) does not wait in line for a hashing thread. `refused`: the sentence a
-        refusal's reason follows."""
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error, self.notice = busy, "", ""
+        happened and move the focus there. `refused`: the sentence a refusal's reason follows."""
         done, result, error, reverify = False, None, "", None
-        try:
-            if light_check is not None:
-                await call_sensitive(self, *retry, light_check)
-            result = await call_sensitive(self, *retry, fn, *args, hashing=light_check is not None)
-            done = True
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            # Signed out meanwhile: that alone is the news (the page shows the signed-out text).
-            error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
-        finally:
-            async with self:
-                self.busy, self.error = "", error
-                if done:
-                    on_success(result)
-                await self._refresh()
+
+        async def ended() -> None:
+            self.error = error
+            if done:
+                on_success(result)
+            await self._refresh()
+
+        async with Busy(self, running, var="running", error="", notice="", then=ended) as run:
+            if run.refused:
+                return
+            try:
+                result = await call_sensitive(self, *retry, fn, *args)
+                done = True
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                # Signed out meanwhile: that alone is the news (the page shows the signed-out text).
+                error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
         yield reverify if reverify is not None else focus(focus_on_success if done else STATUS_ID)
 
     def _phone_act(self, action: str, phone_id: str, fn, *args, success: str):
@@ -178,7 +175,7 @@ class ManageMfaState(SessionState):
 
         return self._act(f"{action}:{phone_id}", (f"manage.{action}", [phone_id]), fn, phone_id, *args, on_success=say)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def use_for_mfa(self, phone_id: str):
         """When this turns MFA on, the backup codes are made and shown right away (as Clerk does):
         the person saves them while the page has their attention."""
@@ -193,14 +190,14 @@ class ManageMfaState(SessionState):
         if turned_on:
             yield ManageMfaState.generate_backup_codes
 
-    @rx.event(background=True)
+    @event(background=True)
     async def make_default(self, phone_id: str):
         async for update in self._phone_act(
             "make_default", phone_id, accounts.make_default_second_factor, success="Default MFA phone changed."
         ):
             yield update
 
-    @rx.event(background=True)
+    @event(background=True)
     async def disable_for_mfa(self, phone_id: str):
         async for update in self._phone_act(
             "disable_for_mfa",
@@ -211,12 +208,12 @@ class ManageMfaState(SessionState):
         ):
             yield update
 
-    @rx.event(background=True)
+    @event(background=True)
     async def remove(self, phone_id: str):
         async for update in self._phone_act("remove", phone_id, accounts.destroy_phone, success="Phone removed."):
             yield update
 
-    @rx.event
+    @event
     async def ask_to_confirm(self, action: str, phone_id: str):
         """Open the confirmation, saying what the action would do (or why it can't be done)."""
         self.error = self.notice = ""
@@ -230,13 +227,13 @@ class ManageMfaState(SessionState):
             action, phone_id, preview.allowed, preview.title, preview.explanation, preview.confirm_label
         )
 
-    @rx.event
+    @event
     def set_confirmation_open(self, is_open: bool):
         """Cancel, Escape, or a click outside the confirmation closes it."""
         if not is_open:
             self.confirmation = Confirmation()
 
-    @rx.event
+    @event
     def confirm(self):
         action, phone_id = self.confirmation.action, self.confirmation.phone_id
         self.confirmation = Confirmation()
@@ -245,7 +242,7 @@ class ManageMfaState(SessionState):
         if action == "remove":
             return ManageMfaState.remove(phone_id)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def generate_backup_codes(self):
         new_codes: list[list[str]] = []
 
@@ -260,28 +257,27 @@ class ManageMfaState(SessionState):
             accounts.create_backup_codes,
             on_success=show,
             focus_on_success=BACKUP_CODES_ID,
-            light_check=accounts.check_backup_codes_allowed,
             refused="There was a problem generating backup codes",
         ):
             if new_codes:
                 yield [NEW_BACKUP_CODES.push(new_codes.pop()), _ASK_BEFORE_LEAVING]
             yield update
 
-    @rx.event
+    @event
     async def done(self):
         self.showing_codes, self.notice = False, ""
         await self._refresh()
         return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY]
 
-    @rx.event
+    @event
     def codes_copied(self):
         self.notice = "Backup codes copied."
 
-    @rx.event
+    @event
     def sign_out(self):
         """The sign-out route revokes the session on the server and clears the cookie. Backup
         codes still on show go now, from the page too."""
-        self.busy = "sign_out"
+        self.running = "sign_out"
         self.showing_codes = False
         return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY, go_to_backend(routes.paths.sign_out)]
 

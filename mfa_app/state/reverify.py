@@ -8,17 +8,20 @@ import json
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.event import EventCallback
 
 from mfa_app import accounts
 from mfa_app.state import second_factor
+from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.session import SessionState
 
 # Actions the dialog may finish, by name: filled in by the states that own them.
-_RETRYABLE: dict[str, Callable[..., rx.event.EventSpec]] = {}
+_RETRYABLE: dict[str, Callable[..., object]] = {}
 _PURPOSES: dict[str, str] = {}
 
 
-def retryable(name: str, handler: Callable[..., rx.event.EventSpec], purpose: str) -> None:
+def retryable(name: str, handler: Callable[..., object], purpose: str) -> None:
     """Let the dialog finish `name`, which it names as `purpose` ("remove a phone number"). The
     control that starts it has the id `focus_id(name, args)`: it is disabled while its event
     runs (so it loses the focus), and the dialog gives the focus back to it when it closes."""
@@ -38,26 +41,26 @@ class FactorPhone:
 
 
 class ReverifyState(SessionState):
-    is_open: bool = False
-    needs_password: bool = False
-    method: str = "phone_code"  # password / phone_code / backup_code
-    phones: list[FactorPhone] = []
-    backup_code_available: bool = False
-    sent_to: str = ""
-    resend_in: int = 0  # the wait for the next resend (second_factor.set_resend_wait)
-    resend_serial: int = 0
+    is_open: rx.Field[bool] = rx.field(False)
+    needs_password: rx.Field[bool] = rx.field(False)
+    method: rx.Field[str] = rx.field("phone_code")  # password / phone_code / backup_code
+    phones: rx.Field[list[FactorPhone]] = rx.field(default_factory=list)
+    backup_code_available: rx.Field[bool] = rx.field(False)
+    sent_to: rx.Field[str] = rx.field("")
+    resend_in: rx.Field[int] = rx.field(0)  # the wait for the next resend (second_factor.set_resend_wait)
+    resend_serial: rx.Field[int] = rx.field(0)
     # What the dialog confirms, in the person's words: "generate new backup codes".
-    purpose: str = ""
-    error: str = ""
-    busy: bool = False
-    sending: bool = False
+    purpose: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    busy: rx.Field[bool] = rx.field(False)
+    sending: rx.Field[bool] = rx.field(False)
     # A JavaScript string literal: the id of the control that started the action.
-    return_focus: str = '""'
+    return_focus: rx.Field[str] = rx.field('""')
 
     _retry_action: str = ""
     _retry_args: tuple = ()
 
-    @rx.event
+    @event
     async def start(self, action: str, args: list):
         """Open the dialog for `action`, to be finished with `args` once verified."""
         if action not in _RETRYABLE:
@@ -79,61 +82,62 @@ class ReverifyState(SessionState):
         if self.phones:
             yield ReverifyState.send_code(self.phones[0].id)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def send_code(self, phone_id: str):
         await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id))
 
-    @rx.event
+    @event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
 
-    @rx.event
+    @event
     def use_text_message(self):
         self.method, self.error = "phone_code", ""
 
-    @rx.event
+    @event
     def clear_error(self):
         """The person types again: the message about the last try is done with."""
         self.error = ""
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
-        async with self:
-            if self.busy:
-                return
-            # Called by name without an open dialog, there is nothing to finish: don't spend the
-            # person's code (or count a failure) on it.
-            if not self.is_open or self._retry_action not in _RETRYABLE:
+        verified, error, action, args = False, "", "", ()
+
+        def ended() -> None:
+            nonlocal action, args
+            self.error = error
+            action, args = self._retry_action, self._retry_args
+            if verified:
                 self._close()
+
+        async with Busy(self, error="", refuse_if=self._nothing_to_finish, read=lambda: self.method, then=ended) as run:
+            if run.refused:
                 return
-            self.busy, self.error = True, ""
-            method = self.method
-        verified, error = False, ""
-        try:
-            # A password or backup code is checked against argon2id hashes, an SMS code by HMAC.
-            call = self._call if method == "phone_code" else self._call_hashing
-            await call(accounts.reverify, method, str(form_data.get("secret", "")))
-            verified = True
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error = False, error
-                action, args = self._retry_action, self._retry_args
-                if verified:
-                    self._close()
+            try:
+                await self._call(accounts.reverify, run.values, str(form_data.get("secret", "")))
+                verified = True
+            except accounts.AccountError as exc:
+                error = exc.message
         # Cancelled while the check ran: verified, but nothing to finish.
         if verified and action in _RETRYABLE:
             yield _RETRYABLE[action](*args)
 
-    @rx.event
+    @event
     def cancel(self):
         self._close()
 
-    @rx.event
+    @event
     def set_open(self, is_open: bool):
         if not is_open:
             self._close()
+
+    def _nothing_to_finish(self) -> bool:
+        """Called by name without an open dialog, there is nothing to finish: don't spend the
+        person's code (or count a failure) on it."""
+        if not self.is_open or self._retry_action not in _RETRYABLE:
+            self._close()
+            return True
+        return False
 
     def _close(self) -> None:
         self.is_open, self.error, self.sent_to = False, "", ""
@@ -143,17 +147,15 @@ class ReverifyState(SessionState):
 class NeedsReverification(Exception):
     """Raised by `call_sensitive`: the caller yields `event` to open the dialog."""
 
-    def __init__(self, event: rx.event.EventSpec) -> None:
+    def __init__(self, event: EventCallback[()]) -> None:
         self.event = event
 
 
-async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args, hashing: bool = False):
-    """Call a sensitive service function (`hashing`: one that makes argon2id hashes); when it
-    answers session_reverification_required, raise NeedsReverification with the event that
-    opens the dialog and later retries `action`."""
-    call = state._call_hashing if hashing else state._call
+async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args):
+    """Call a sensitive service function; when it answers session_reverification_required,
+    raise NeedsReverification with the event that opens the dialog and later retries `action`."""
     try:
-        return await call(fn, *fn_args)
+        return await state._call(fn, *fn_args)
     except accounts.AccountError as exc:
         if exc.code == "session_reverification_required":
             raise NeedsReverification(ReverifyState.start(action, args)) from None

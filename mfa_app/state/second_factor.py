@@ -7,12 +7,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import reflex as rx
 
 from mfa_app import accounts
-from mfa_app.accounts.codes import RESEND_COOLDOWN
 from mfa_app.accounts.models import SecondFactor
+from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
+from mfa_app.state.events import event
 
 # Where the focus returns when the service refuses a code.
 CODE_ID = "code"
@@ -37,26 +39,31 @@ class SecondFactorState(rx.State, mixin=True):
     """The view data of a sign-in's second step (mfa_app/components/second_factor.py lays it
     out); each state that has the step sends and checks the codes its own way."""
 
-    method: str = "phone_code"  # phone_code / backup_code
-    phones: list[SecondFactorPhone] = []
-    backup_code_available: bool = False
-    sent_to: str = ""
+    method: rx.Field[str] = rx.field("phone_code")  # phone_code / backup_code
+    phones: rx.Field[list[SecondFactorPhone]] = rx.field(default_factory=list)
+    backup_code_available: rx.Field[bool] = rx.field(False)
+    sent_to: rx.Field[str] = rx.field("")
     # The wait for the next resend, counted down in the page (components/resend_button.py).
-    resend_in: int = 0
-    resend_serial: int = 0
-    busy: bool = False
-    sending: bool = False
-    error: str = ""
+    resend_in: rx.Field[int] = rx.field(0)
+    resend_serial: rx.Field[int] = rx.field(0)
+    busy: rx.Field[bool] = rx.field(False)
+    sending: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
 
-    @rx.event
+    if TYPE_CHECKING:  # each state that has the step checks the code its own way
+
+        @event
+        def verify(self, form_data: dict) -> None: ...
+
+    @event
     def use_backup_code(self):
         self.method, self.error = "backup_code", ""
 
-    @rx.event
+    @event
     def use_text_message(self):
         self.method, self.error = "phone_code", ""
 
-    @rx.event
+    @event
     def clear_error(self):
         """The person types again: the message about the last try is done with."""
         self.error = ""

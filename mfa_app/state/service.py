@@ -3,9 +3,10 @@ mfa_app.mount, or the environment's settings and the built-in accounts), the one
 context built from it, and the threads that call the service.
 
 Service functions are blocking (database, SMS provider, argon2id), so the states run them in
-threads. argon2id calls get a pool of their own, at a lower CPU priority: on a busy machine a
-light event (one short transaction) must not wait in line behind other sessions' password checks,
-nor for a core while hashing holds them all; hashing still gets every core the events leave idle."""
+threads, through `call`. argon2id calls get a pool of their own, at a lower CPU priority: on a
+busy machine a light event (one short transaction) must not wait in line behind other sessions'
+password checks, nor for a core while hashing holds them all; hashing still gets every core the
+events leave idle. `HASHING` is the one list of the calls that hash: no state chooses a pool."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
+from mfa_app import accounts
 from mfa_app.accounts import AccountContext, HostUser, build_context
 from mfa_app.accounts.mirror import FactorMirror
 from mfa_app.identity import BuiltInAccounts, Identity, PasswordCheck, SessionSignOut
@@ -99,3 +101,43 @@ def _hashing_pool() -> ThreadPoolExecutor:
 async def run_hashing(fn: Callable[..., T], *args: Any) -> T:
     """For the service functions that check or make argon2id hashes (passwords, backup codes)."""
     return await asyncio.get_running_loop().run_in_executor(_hashing_pool(), functools.partial(fn, *args))
+
+
+def _always(*_args: Any, **_kwargs: Any) -> bool:
+    return True
+
+
+def _unless_an_sms_code(method: str, *_args: Any) -> bool:
+    """A password or a backup code is checked against argon2id hashes, an SMS code by HMAC."""
+    return method != "phone_code"
+
+
+# The service calls that check or make argon2id hashes (passwords, backup codes), each with when
+# it does, from its arguments after the context and the token.
+HASHING: dict[Callable[..., Any], Callable[..., bool]] = {
+    accounts.sign_up: _always,
+    accounts.sign_in: _always,
+    accounts.reset_password: _always,
+    accounts.create_backup_codes: _always,
+    accounts.attempt_second_factor: _unless_an_sms_code,
+    accounts.reverify: _unless_an_sms_code,
+}
+
+
+async def call(fn: Callable[..., T], *args: Any, token: str | Callable[[], str] | None = None, **kwargs: Any) -> T:
+    """`fn(context(), *args)`, or `fn(context(), token, *args)`, in a worker thread: the hashing
+    pool for the calls in HASHING, the default threads for the rest. `token` may be a blocking
+    function (a host's identity may read its database): it runs in a default thread, for a light
+    call in the same one as `fn`."""
+    hashes = HASHING.get(fn)
+    if hashes is not None and hashes(*args, **kwargs):
+        if callable(token):
+            token = await asyncio.to_thread(token)
+        before = () if token is None else (token,)
+        return await run_hashing(functools.partial(fn, context(), *before, *args, **kwargs))
+
+    def light() -> T:
+        before = () if token is None else (token() if callable(token) else token,)
+        return fn(context(), *before, *args, **kwargs)
+
+    return await asyncio.to_thread(light)

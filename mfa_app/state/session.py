@@ -4,30 +4,32 @@ each event (never from Reflex's client token), and a way to call the service off
 Handlers that wait on argon2id or on the SMS provider are background events: a normal handler
 holds the tab's state lock until it returns, and with Redis that lock expires after 10 s
 (LockExpiredError under load). They take the lock (`async with self`) only to read and write
-vars, and start by refusing a second run while one is busy (background events are not queued)."""
+vars, and start by refusing a second run while one is busy (background events are not queued):
+state/busy.py's guard."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import reflex as rx
 from reflex.config import get_config
+from reflex.event import EventSpec
 
 from mfa_app import accounts, routes
+from mfa_app.accounts.models import User
 from mfa_app.identity import BuiltInAccounts, Request
 from mfa_app.state import connections, service
-from mfa_app.state.service import context, run_hashing
+from mfa_app.state.service import context
 
 T = TypeVar("T")
 
 
 class SessionState(rx.State):
-    loaded: bool = False
-    signed_in: bool = False
-    session_ended: bool = False  # signed out by the service (expired, revoked), not by the person
+    loaded: rx.Field[bool] = rx.field(False)
+    signed_in: rx.Field[bool] = rx.field(False)
+    session_ended: rx.Field[bool] = rx.field(False)  # signed out by the service (expired, revoked), not by the person
 
     # Whose view data the tab's states hold: a keyed hash of the session (tab_owner.py).
     _owner: str = ""
@@ -66,16 +68,12 @@ class SessionState(rx.State):
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Call a service function for the signed-in session (the service checks the session,
-        ownership and re-verification), in a worker thread so the event loop stays free."""
+        ownership and re-verification), in a worker thread so the event loop stays free (which
+        pool: service.call's choice)."""
         request = self._request()
-        return await asyncio.to_thread(lambda: fn(context(), service_token(request), *args))
+        return await service.call(fn, *args, token=lambda: service_token(request))
 
-    async def _call_hashing(self, fn: Callable[..., T], *args: Any) -> T:
-        """`_call` for the service functions that check or make argon2id hashes."""
-        token = await asyncio.to_thread(service_token, self._request())
-        return await run_hashing(fn, context(), token, *args)
-
-    async def _check_signed_in(self) -> accounts.User | None:
+    async def _check_signed_in(self) -> User | None:
         try:
             user = await self._call(accounts.get_user)
         except accounts.AccountError:
@@ -113,14 +111,14 @@ def host_token(who: accounts.HostUser) -> str:
         return ""
 
 
-def go_to_backend(path: str) -> rx.event.EventSpec:
+def go_to_backend(path: str) -> EventSpec:
     """A full page navigation to one of the backend's HTTP routes, or to an absolute URL (never
     a client-side route change, which would stay inside the single-page app)."""
     url = path if "://" in path else get_config().api_url.rstrip("/") + path
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
-def post_to_backend(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
+def post_to_backend(path: str, fields: dict[str, str]) -> EventSpec:
     """A full page navigation that POSTs `fields` as a form to one of the backend's HTTP routes:
     the browser sends the page's Origin with a POST (how /auth/session knows the app's page
     sent it), and the fields stay out of URLs, browser history and access logs."""
@@ -133,13 +131,13 @@ def post_to_backend(path: str, fields: dict[str, str]) -> rx.event.EventSpec:
     )
 
 
-def focus(element_id: str) -> rx.event.EventSpec:
+def focus(element_id: str) -> EventSpec:
     """Move the keyboard focus to an element: a busy button is disabled, which drops the focus,
     so when an action ends the focus goes where its outcome is (a message, a field to retry)."""
     return rx.call_script(f"document.getElementById({json.dumps(element_id)})?.focus()")
 
 
-async def hand_off_session(token: str, next_path: str) -> rx.event.EventSpec:
+async def hand_off_session(token: str, next_path: str) -> EventSpec:
     """Send the browser to trade a one-time nonce for the HttpOnly session cookie."""
-    nonce = await asyncio.to_thread(accounts.start_handoff, context(), token)
+    nonce = await service.call(accounts.start_handoff, token=token)
     return post_to_backend(routes.AUTH_SESSION, {"nonce": nonce, "next": next_path})

@@ -11,6 +11,8 @@ from typing import Any
 import reflex as rx
 
 from mfa_app import accounts
+from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
 from mfa_app.state.session import SessionState, focus
 
@@ -31,14 +33,14 @@ def _when(moment: datetime) -> str:
 
 
 class SessionsState(SessionState):
-    sessions: list[SessionView] = []
-    busy: str = ""
-    error: str = ""
-    notice: str = ""
+    sessions: rx.Field[list[SessionView]] = rx.field(default_factory=list)
+    running: rx.Field[str] = rx.field("")  # the action that runs ("revoke:session_id"), "" when none
+    error: rx.Field[str] = rx.field("")
+    notice: rx.Field[str] = rx.field("")
 
-    @rx.event
+    @event
     async def load(self):
-        self.busy = self.error = self.notice = ""
+        self.running = self.error = self.notice = ""
         await self._refresh()
 
     async def _refresh(self) -> None:
@@ -53,27 +55,27 @@ class SessionsState(SessionState):
             for s in listed
         ]
 
-    async def _act(self, busy: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
+    async def _act(self, running: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
         """Run one sensitive action (for background handlers), like the manage page's actions:
-        busy while it runs, re-verify if asked, say what happened and move the focus there."""
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error, self.notice = busy, "", ""
+        `running` while it runs, re-verify if asked, say what happened and move the focus there."""
         notice, error, reverify = "", "", None
-        try:
-            notice = said(await call_sensitive(self, *retry, fn, *args))
-        except NeedsReverification as needed:
-            reverify = needed.event
-        except accounts.AccountError as exc:
-            error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error, self.notice = "", error, notice
-                await self._refresh()
+
+        async def ended() -> None:
+            self.error, self.notice = error, notice
+            await self._refresh()
+
+        async with Busy(self, running, var="running", error="", notice="", then=ended) as run:
+            if run.refused:
+                return
+            try:
+                notice = said(await call_sensitive(self, *retry, fn, *args))
+            except NeedsReverification as needed:
+                reverify = needed.event
+            except accounts.AccountError as exc:
+                error = exc.message
         yield reverify if reverify is not None else focus(STATUS_ID)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def revoke(self, session_id: str):
         async for update in self._act(
             f"revoke:{session_id}",
@@ -84,7 +86,7 @@ class SessionsState(SessionState):
         ):
             yield update
 
-    @rx.event(background=True)
+    @event(background=True)
     async def revoke_others(self):
         async for update in self._act(
             "revoke_others",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from typing import Literal
 
 import reflex as rx
 
 from mfa_app import accounts, routes
 from mfa_app.accounts.models import SignInResult
-from mfa_app.state import connections, second_factor
+from mfa_app.state import connections, second_factor, service
+from mfa_app.state.busy import Busy
+from mfa_app.state.events import event
 from mfa_app.state.second_factor import CODE_ID, SecondFactorState, phones_of
-from mfa_app.state.service import context, run_hashing
 from mfa_app.state.session import SessionState, focus, hand_off_session
 
 # The fields the focus returns to when the service refuses what was typed: the form's first
@@ -34,36 +35,37 @@ async def _with_credentials(
     None when already busy, or when the service refuses (the reason shown). On success `busy`
     stays on: the caller hands the session off or shows the next step in the same update, so
     the form never looks ready in between."""
-    async with state:
-        if state.busy:
+    error, code = "", ""
+
+    def ended() -> None:
+        state.error, state.refusal_kind = error, code
+
+    async with Busy(state, error="", refusal_kind="", then=ended) as run:
+        if run.refused:
             return None
-        state.busy, state.error, state.refusal_kind = True, "", ""
-    succeeded, error, code = False, "", ""
-    try:
-        result = await run_hashing(fn, context(), str(form_data.get("email", "")), str(form_data.get("password", "")))
-        succeeded = True
+        try:
+            result = await service.call(fn, str(form_data.get("email", "")), str(form_data.get("password", "")))
+        except accounts.AccountError as exc:
+            error, code = exc.message, exc.code
+            return None
+        run.keep()
         return result
-    except accounts.AccountError as exc:
-        error, code = exc.message, exc.code
-        return None
-    finally:
-        if not succeeded:
-            async with state:
-                state.busy, state.error, state.refusal_kind = False, error, code
 
 
 class SignUpState(SessionState):
-    busy: bool = False
-    error: str = ""
-    refusal_kind: str = ""  # the refusal's AccountError code: the field it is about, "form_identifier_exists"
+    busy: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    refusal_kind: rx.Field[str] = rx.field(
+        ""
+    )  # the refusal's AccountError code: the field it is about, "form_identifier_exists"
 
-    @rx.event
+    @event
     async def load(self):
         """A visitor who is signed in already has nothing to do here."""
         if await self._check_signed_in():
             return rx.redirect(routes.paths.manage_mfa)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         result = await _with_credentials(self, accounts.sign_up, form_data)
         if result is not None:
@@ -73,10 +75,10 @@ class SignUpState(SessionState):
 
 
 class SignInState(SecondFactorState, SessionState):
-    step: str = "credentials"  # credentials / second_factor
-    refusal_kind: str = ""
+    step: rx.Field[Literal["credentials", "second_factor"]] = rx.field("credentials")
+    refusal_kind: rx.Field[str] = rx.field("")
     # Where the person goes once signed in: the account page they were sent here from.
-    next_path: str = ""
+    next_path: rx.Field[str] = rx.field("")
 
     # The pending sign-in's token is no var: Reflex would store it with the tab's state. It is
     # kept in this process's memory for this socket only (connections.py).
@@ -88,7 +90,7 @@ class SignInState(SecondFactorState, SessionState):
         connections.keep_pending_sign_in(self._sid(), token)
         self._claim_tab()
 
-    @rx.event
+    @event
     async def load(self):
         self.step, self.method, self.phones, self.sent_to = "credentials", "phone_code", [], ""
         self.error, self.busy, self.resend_in = "", False, 0
@@ -98,7 +100,7 @@ class SignInState(SecondFactorState, SessionState):
         if await self._check_signed_in():
             return rx.redirect(self.next_path)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def submit(self, form_data: dict):
         result = await _with_credentials(self, accounts.sign_in, form_data)
         if result is None:
@@ -119,35 +121,33 @@ class SignInState(SecondFactorState, SessionState):
         if first_phone:
             yield SignInState.send_code(first_phone)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def send_code(self, phone_id: str):
         def send():
-            return asyncio.to_thread(accounts.prepare_second_factor, context(), self._pending_token(), phone_id)
+            return service.call(accounts.prepare_second_factor, phone_id, token=self._pending_token())
 
         await second_factor.send_code(self, phone_id, send)
 
-    @rx.event(background=True)
+    @event(background=True)
     async def verify(self, form_data: dict):
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            token, method = self._pending_token(), self.method
         verified, error, signed_out = False, "", False
-        try:
-            # A backup code is checked against argon2id hashes, an SMS code by HMAC.
-            run = asyncio.to_thread if method == "phone_code" else run_hashing
-            await run(accounts.attempt_second_factor, context(), token, method, str(form_data.get("code", "")))
-            verified = True
-        except accounts.AccountError as exc:
-            error, signed_out = exc.message, exc.code == "signed_out"
-        finally:
-            async with self:
-                self.busy, self.error = False, error
-                if signed_out:
-                    self.step = "credentials"
-                if verified:
-                    self._keep_pending("")
+
+        def ended() -> None:
+            self.error = error
+            if signed_out:
+                self.step = "credentials"
+            if verified:
+                self._keep_pending("")
+
+        async with Busy(self, error="", read=lambda: (self._pending_token(), self.method), then=ended) as run:
+            if run.refused:
+                return
+            token, method = run.values
+            try:
+                await service.call(accounts.attempt_second_factor, method, str(form_data.get("code", "")), token=token)
+                verified = True
+            except accounts.AccountError as exc:
+                error, signed_out = exc.message, exc.code == "signed_out"
         if verified:
             yield await hand_off_session(token, self.next_path)
         elif error:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
 from mfa_app.store.tables import SmsSendRow
-from tests.browser.conftest import CHROMIUM_ARGS, App, Phone, new_phone, seed_account, shoot, shoot_for_docs
+from tests.browser.helpers import CHROMIUM_ARGS, App, Phone, new_phone, seed_account, shoot, shoot_for_docs
 
 RESEND_COUNTING = re.compile(r"^Resend code \((\d+) s\)$")
 

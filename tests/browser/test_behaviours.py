@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from mfa_app.store.tables import PhoneRow, SessionRow, SmsSendRow, UserRow
-from tests.browser.conftest import App, create_account, hand_off, new_phone, seed_account, settle, shoot
+from tests.browser.helpers import App, create_account, hand_off, new_phone, seed_account, settle, shoot
 from tests.browser.test_manage_mfa import generate_codes, row
 
 ACTIVE_IN_DIALOG_JS = "!!document.activeElement?.closest('[role=alertdialog]')"

@@ -24,7 +24,7 @@ from playwright.sync_api import Page, Route, expect
 from mfa_app import routes
 from mfa_app.failures import MESSAGE
 from mfa_app.http import NOT_FROM_THE_APP
-from tests.browser.conftest import PASSWORD, App, sign_up
+from tests.browser.helpers import PASSWORD, App, sign_up
 from tests.browser.test_events import Page as SocketPage
 
 pytestmark = pytest.mark.scale_out  # also on `reflex run --env prod` (except the in-process ones)

@@ -37,8 +37,8 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.store.db import make_engine
 from mfa_app.store.migrate import upgrade
-from tests.browser.conftest import App
-from tests.conftest import PASSWORD, Outbox, fast_hashing
+from tests.browser.helpers import App
+from tests.helpers import PASSWORD, Outbox, fast_hashing
 
 NAMESPACE = "/_event"
 TIMEOUT = 10.0  # every wait in this module is bounded by this
@@ -352,10 +352,12 @@ def assert_nothing_leaked(page: Page, person: Person, numbers: Iterator[str] | l
 def manage_error(page: Page, mark: int, action: str, phone_id: str) -> str:
     """Wait for a ManageMfaState phone action to finish; its error message."""
     page.wait_for(
-        lambda s: page.view("ManageMfaState", s).get("busy") == f"{action}:{phone_id}", f"{action} to start", since=mark
+        lambda s: page.view("ManageMfaState", s).get("running") == f"{action}:{phone_id}",
+        f"{action} to start",
+        since=mark,
     )
     done = page.wait_for(
-        lambda s: page.view("ManageMfaState", s).get("busy") == "" and page.view("ManageMfaState", s).get("error"),
+        lambda s: page.view("ManageMfaState", s).get("running") == "" and page.view("ManageMfaState", s).get("error"),
         f"{action} to finish with an error",
         since=mark,
     )
@@ -407,7 +409,7 @@ def test_confirmation_for_another_users_phone_is_ignored(pages, service, victim)
     mark = page.call("ManageMfaState", "confirm")
     page.settle()
 
-    assert not any(page.view("ManageMfaState", s).get("busy") for s in page.replies_since(mark))
+    assert not any(page.view("ManageMfaState", s).get("running") for s in page.replies_since(mark))
     assert account_snapshot(service, victim.token) == before
 
 
@@ -574,7 +576,7 @@ def test_reverify_submit_without_start_runs_no_action(pages, service, user_with_
         page.call("ReverifyState", "submit", form_data={"secret": secret, "method": method})
     page.settle(quiet=1.0)
 
-    assert all(not page.view("ManageMfaState", s).get("busy") for s in page.replies_since(mark))
+    assert all(not page.view("ManageMfaState", s).get("running") for s in page.replies_since(mark))
     assert page.view("ReverifyState")["is_open"] is False
     assert account_snapshot(service, person.token) == before
     # The session is as stale as before: nothing re-verified it.

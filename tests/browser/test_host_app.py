@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import prod_server
-from tests.browser.conftest import ROOT, App
+from tests.browser.helpers import ROOT, App
 
 PHONE = ("(415) 555-0188", "+14155550188", "+1 415-555-0188")
 PASSWORD = "host app password"

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import App, add_phone, shoot, sign_up
+from tests.browser.helpers import App, add_phone, shoot, sign_up
 
 # Also run with `--db postgres`: `reflex run --env prod`, PostgreSQL, Redis, several workers.
 pytestmark = pytest.mark.scale_out

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import App, create_account, hand_off, seed_account, settle, shoot, shoot_for_docs
+from tests.browser.helpers import App, create_account, hand_off, seed_account, settle, shoot, shoot_for_docs
 
 MFA_LIST = "Phone numbers reserved for MFA"
 AVAILABLE_LIST = "Phone numbers that are not reserved for MFA"

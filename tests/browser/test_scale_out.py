@@ -19,9 +19,9 @@ from mfa_app import accounts, routes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.settings import Settings
 from mfa_app.store.db import make_engine
-from tests.browser.conftest import PASSWORD, App
+from tests.browser.helpers import PASSWORD, App
 from tests.browser.test_events import Page
-from tests.conftest import Outbox, fast_hashing
+from tests.helpers import Outbox, fast_hashing
 
 pytestmark = pytest.mark.scale_out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import App, create_account, shoot
+from tests.browser.helpers import App, create_account, shoot
 
 
 @pytest.mark.parametrize("path", ["/account/manage-mfa", "/account/add-phone"])

@@ -21,10 +21,10 @@ from mfa_app.accounts.context import AccountContext
 from mfa_app.settings import Settings
 from mfa_app.store.db import make_engine
 from tests.browser import prod_server
-from tests.browser.conftest import PASSWORD, ROOT, App
+from tests.browser.helpers import PASSWORD, ROOT, App
 from tests.browser.test_events import Page, fresh_number
-from tests.conftest import Outbox, fast_hashing
-from tests.sms.conftest import WEBHOOK_SECRET, FakeWebhook
+from tests.helpers import Outbox, fast_hashing
+from tests.sms.helpers import WEBHOOK_SECRET, FakeWebhook
 
 LOCK_EXPIRATION_MS = 2000
 GATEWAY_DELAY_S = 3.0

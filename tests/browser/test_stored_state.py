@@ -20,7 +20,7 @@ from mfa_app import routes
 from mfa_app.accounts.crypto import keyed_hash
 from mfa_app.settings import Settings
 from mfa_app.store.tables import SessionRow
-from tests.browser.conftest import App, add_phone, sign_up
+from tests.browser.helpers import App, add_phone, sign_up
 from tests.browser.test_journey import reverify_with_sms, row, sign_in
 
 pytestmark = pytest.mark.scale_out

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mfa_app.state import service
-from tests.browser.conftest import App, sign_up
-from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
+from tests.browser.helpers import App, sign_up
+from tests.sms.helpers import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 
 
 @pytest.fixture

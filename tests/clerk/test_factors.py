@@ -19,8 +19,9 @@ from mfa_app.clerk import ClerkIdentity, ClerkSettings
 from mfa_app.clerk.backend_api import REFUSED
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.identity import Request
-from tests.clerk.conftest import PASSWORD, SECRET_KEY, CountingClient, FakeClerk, Keys, session_cookie
-from tests.conftest import Outbox, reverify_with_sms
+from tests.clerk.helpers import PASSWORD, SECRET_KEY, FakeClerk, Keys, session_cookie
+from tests.helpers import Outbox, reverify_with_sms
+from tests.loopback_http import CountingClient
 
 PHONE = "+14155550142"
 OTHER = "+14155550177"

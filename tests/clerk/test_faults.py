@@ -15,15 +15,15 @@ from mfa_app.clerk import ClerkIdentity, ClerkSettings, ClerkUnavailable
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.identity import Request
 from tests import loopback_http
-from tests.clerk.conftest import (
+from tests.clerk.helpers import (
     PASSWORD,
     SECRET_KEY,
     TOTAL_TIMEOUT_S,
-    CountingClient,
     FakeClerk,
     Keys,
     session_cookie,
 )
+from tests.loopback_http import CountingClient
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,8 @@ from mfa_app.clerk.session_token import load_public_key
 from mfa_app.identity import Identity, PasswordCheck, Request
 from mfa_app.settings import Settings
 from mfa_app.state import connections, service
-from tests.clerk.conftest import ORIGIN, PASSWORD, CountingClient, FakeClerk, Keys, session_cookie
+from tests.clerk.helpers import ORIGIN, PASSWORD, FakeClerk, Keys, session_cookie
+from tests.loopback_http import CountingClient
 
 
 def request(token: str, connected_at: float | None = None) -> Request:

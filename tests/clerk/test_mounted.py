@@ -16,8 +16,8 @@ from mfa_app.identity import Request
 from mfa_app.mounting import Mfa
 from mfa_app.state import service
 from mfa_app.state.session import service_token
-from tests.clerk.conftest import PASSWORD, FakeClerk, Keys, session_cookie
-from tests.conftest import enable_mfa
+from tests.clerk.helpers import PASSWORD, FakeClerk, Keys, session_cookie
+from tests.helpers import enable_mfa
 
 PHONE = "+14155550142"
 

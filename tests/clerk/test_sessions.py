@@ -12,7 +12,7 @@ from mfa_app import accounts
 from mfa_app.clerk import ClerkIdentity
 from mfa_app.identity import Request, SessionSignOut
 from mfa_app.state import service
-from tests.clerk.conftest import PASSWORD, FakeClerk, Keys, session_cookie
+from tests.clerk.helpers import PASSWORD, FakeClerk, Keys, session_cookie
 
 
 @pytest.fixture

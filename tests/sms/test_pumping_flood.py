@@ -14,7 +14,7 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts.errors import AccountError
-from tests.conftest import PASSWORD, enable_mfa, sign_up
+from tests.helpers import PASSWORD, enable_mfa, sign_up
 
 ATTACKERS = 30
 ROUNDS = 6  # 31 s apart, past each code's resend cooldown: 3 minutes in all

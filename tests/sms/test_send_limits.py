@@ -14,8 +14,8 @@ from mfa_app import accounts
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.settings import Settings
-from tests.conftest import PASSWORD, FakeClock, Outbox, SignedIn, enable_mfa, sign_up
-from tests.sms.conftest import PHONE, add_phone, refused, sends_recorded
+from tests.helpers import PASSWORD, FakeClock, Outbox, SignedIn, enable_mfa, sign_up
+from tests.sms.helpers import PHONE, add_phone, refused, sends_recorded
 
 UK_MOBILE = "+447911123456"
 CLIENT = "203.0.113.7"

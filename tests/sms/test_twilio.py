@@ -20,14 +20,14 @@ from mfa_app.sms.outbox import OutboxSender
 from mfa_app.sms.retry import MAYBE_SENT, NOT_SENT, REFUSED
 from mfa_app.sms.twilio import ERRORS, TwilioSender
 from tests import loopback_http
-from tests.conftest import FakeClock
-from tests.sms.conftest import (
+from tests.helpers import FakeClock
+from tests.loopback_http import CountingClient
+from tests.sms.helpers import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM_NUMBER,
     PHONE,
     TOTAL_TIMEOUT_S,
-    CountingClient,
     FakeTwilio,
     add_phone,
     context,

@@ -16,11 +16,11 @@ from mfa_app.sms import make_sender
 from mfa_app.sms.base import SmsMessage, SmsSendError
 from mfa_app.sms.retry import MAYBE_SENT, NOT_SENT, REFUSED
 from mfa_app.sms.webhook import WebhookSender, sign, verify_signature
-from tests.sms.conftest import (
+from tests.loopback_http import CountingClient
+from tests.sms.helpers import (
     PHONE,
     TOTAL_TIMEOUT_S,
     WEBHOOK_SECRET,
-    CountingClient,
     FakeWebhook,
     add_phone,
     refused,

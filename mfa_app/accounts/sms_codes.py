@@ -12,11 +12,11 @@ from mfa_app.accounts import limits, lockout
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.crypto import new_id, same, sms_code
 from mfa_app.accounts.errors import AccountError, RefusedAfterCommit, count
+from mfa_app.accounts.limits import CODE_TTL, CODE_TTL_TEXT
 from mfa_app.settings import Settings
 from mfa_app.sms.base import Purpose, SmsMessage, SmsSendError
 from mfa_app.store.tables import SmsSendRow, UserRow, VerificationRow
 
-CODE_TTL = timedelta(minutes=10)
 RESEND_COOLDOWN = timedelta(seconds=30)
 MAX_TRIES = 5
 
@@ -25,13 +25,13 @@ def message_body(settings: Settings, code: str) -> str:
     """The app's name, the code, and an origin-bound last line (`@host #code`) that browsers and
     phones offer to fill in."""
     return (
-        f"{settings.sms_app_name}: your verification code is {code}. It expires in 10 minutes. "
+        f"{settings.sms_app_name}: your verification code is {code}. It expires in {CODE_TTL_TEXT}. "
         "Don't share it with anyone.\n\n"
         f"@{settings.sms_origin_host} #{code}"
     )
 
 
-def send_code(
+def send_new_code(
     ctx: AccountContext,
     *,
     user_id: str,
