@@ -104,8 +104,9 @@ def _get(since: dict, substate: str) -> dict:
 
 
 def _failed(since: dict, substate: str, busy_idle) -> bool:
+    """An error shown and the action over (`busy` False; the manage page's `running` "")."""
     s = _get(since, substate)
-    return bool(s.get("error")) and s.get("busy") == busy_idle
+    return bool(s.get("error")) and s.get("running" if substate == MAN else "busy") == busy_idle
 
 
 # Completion predicates over the deltas received since the emit.
@@ -118,7 +119,7 @@ DONE: dict[str, Callable[[dict], bool]] = {
     "add_phone.verify": lambda s: _get(s, ADD).get("busy") is False,
     "manage.use_for_mfa": lambda s: (
         _get(s, REV).get("is_open") is True
-        or (_get(s, MAN).get("busy") == "" and bool(_get(s, MAN).get("error") or _get(s, MAN).get("notice")))
+        or (_get(s, MAN).get("running") == "" and bool(_get(s, MAN).get("error") or _get(s, MAN).get("notice")))
     ),
     # Turning MFA on goes on by itself to the backup codes, which ask for a second factor: the
     # password's event ends when that re-verification's SMS code has been sent.
@@ -128,7 +129,7 @@ DONE: dict[str, Callable[[dict], bool]] = {
         or _failed(s, MAN, "")
     ),
     "reverify.submit_code": lambda s: (
-        (_get(s, MAN).get("busy") == "" and _get(s, MAN).get("showing_codes") is True and bool(_new_codes(s)))
+        (_get(s, MAN).get("running") == "" and _get(s, MAN).get("showing_codes") is True and bool(_new_codes(s)))
         or _failed(s, REV, False)
         or _failed(s, MAN, "")
     ),
@@ -258,7 +259,10 @@ class Client:
             if substate == EVENTS:
                 continue
             short = substate.rsplit("___", 1)[-1]
-            shown = [f"{k}={values[k]!r}" if k in ("busy", "step", "is_open", "sending") else k for k in sorted(values)]
+            shown = [
+                f"{k}={values[k]!r}" if k in ("busy", "running", "step", "is_open", "sending") else k
+                for k in sorted(values)
+            ]
             parts.append(f"{short}: {', '.join(shown)}")
         return "; ".join(parts) or "nothing"
 
