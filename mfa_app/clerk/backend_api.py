@@ -72,13 +72,7 @@ class BackendApi:
     def verify_password(self, user_id: str, password: str) -> bool:
         """Clerk's check of the user's password: 200 `{"verified": true}` when it matches, a
         4xx refusal when it does not (or the user has no password)."""
-        response = self._send("POST", "/users/{id}/verify_password", user_id, json={"password": password})
-        if response.is_success:
-            return _json(response).get("verified") is True
-        if response.status_code in (400, 404, 422):
-            log.info("clerk refused a password check: HTTP %d, %s", response.status_code, error_code(response))
-            return False
-        raise _unavailable(response)
+        return self._verified("/users/{id}/verify_password", user_id, {"password": password}, "a password check")
 
     def user(self, user_id: str) -> dict[str, Any]:
         """The User resource (phone_numbers, two_factor_enabled, backup_code_enabled...); a user
@@ -117,11 +111,16 @@ class BackendApi:
         """POST /users/{id}/verify_totp: whether Clerk took the code (a backup code is then used
         up there); a refusal (the code is not one of Clerk's) is False. Not retried once it may
         have reached Clerk."""
-        response = self._send("POST", "/users/{id}/verify_totp", user_id, json={"code": code})
+        return self._verified("/users/{id}/verify_totp", user_id, {"code": code}, "a backup code")
+
+    def _verified(self, endpoint: str, user_id: str, body: dict[str, str], what: str) -> bool:
+        """One of Clerk's checks: 200 `{"verified": true}` when it matches, a 4xx refusal when it
+        does not; anything else is Clerk unavailable."""
+        response = self._send("POST", endpoint, user_id, json=body)
         if response.is_success:
             return _json(response).get("verified") is True
         if response.status_code in (400, 404, 422):
-            log.info("clerk did not take a backup code: HTTP %d, %s", response.status_code, error_code(response))
+            log.info("clerk refused %s: HTTP %d, %s", what, response.status_code, error_code(response))
             return False
         raise _unavailable(response)
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from mfa_app.store.tables import PhoneRow, SessionRow, SmsSendRow, UserRow
-from tests.browser.helpers import App, create_account, hand_off, new_phone, seed_account, settle, shoot
+from tests.browser.helpers import Account, App, create_account, hand_off, new_phone, seed_account, settle, shoot
 from tests.browser.test_manage_mfa import generate_codes, row
 
 ACTIVE_IN_DIALOG_JS = "!!document.activeElement?.closest('[role=alertdialog]')"
@@ -337,12 +337,17 @@ def test_a_wrong_code_message_clears_when_typing_again(page: Page, app: App):
 # 10. The re-verification dialog: what it confirms, the way back, the countdown, its buttons
 
 
-def test_the_reverification_dialog_says_what_it_confirms_and_counts_the_resend_down(page: Page, app: App):
+def open_the_dialog_on_generate(page: Page, app: App) -> tuple[Account, Locator]:
+    """A signed-in user with MFA whose session needs a step-up clicks Generate: the dialog."""
     account = create_account(app, mfa=1, backup_codes=True)
     app.make_sessions_stale(account.email)
     hand_off(page, account)
     page.get_by_role("button", name="Generate").click()
-    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    return account, page.get_by_role("dialog", name="Confirm it's you")
+
+
+def test_the_reverification_dialog_says_what_it_confirms_and_counts_the_resend_down(page: Page, app: App):
+    account, dialog = open_the_dialog_on_generate(page, app)
     expect(dialog).to_contain_text("You asked to generate new backup codes.")
     expect(dialog.get_by_text(f"We sent a code to +1 *** *** {account.mfa_phones[0].e164[-4:]}.")).to_be_visible()
     counting = dialog.get_by_role("button", name=re.compile(r"^Resend code \(\d+ s\)$"))
@@ -376,11 +381,7 @@ def test_the_reverification_dialog_says_what_it_confirms_and_counts_the_resend_d
 
 
 def test_a_reload_with_the_dialog_open_goes_on_with_the_time_left(page: Page, app: App):
-    account = create_account(app, mfa=1, backup_codes=True)
-    app.make_sessions_stale(account.email)
-    hand_off(page, account)
-    page.get_by_role("button", name="Generate").click()
-    dialog = page.get_by_role("dialog", name="Confirm it's you")
+    _, dialog = open_the_dialog_on_generate(page, app)
     counting = dialog.get_by_role("button", name=re.compile(r"^Resend code \(\d+ s\)$"))
     expect(counting).to_be_disabled()
     page.wait_for_timeout(2_000)
