@@ -7,7 +7,7 @@ import pytest
 
 from mfa_app import accounts
 from mfa_app.accounts import AccountError, sessions
-from tests.helpers import enable_mfa, generate_backup_codes
+from tests.helpers import add_verified_phone, enable_mfa, generate_backup_codes, reverify_with_sms
 
 
 def test_the_manage_page_has_the_user_the_codes_left_and_the_events(ctx, outbox, clock, user):
@@ -38,3 +38,19 @@ def test_a_signed_out_session_gets_no_manage_page(ctx, user):
     accounts.sign_out(ctx, user.token)
     with pytest.raises(AccountError, match="signed_out"):
         accounts.manage_page(ctx, user.token, 10)
+
+
+def test_the_phone_lists_come_ordered_the_default_mfa_phone_first(ctx, outbox, clock, user):
+    enable_mfa(ctx, outbox, user.token, "+14155550951")
+    reverify_with_sms(ctx, outbox, user.token, clock)  # MFA is on: changes now need a second factor
+    second = enable_mfa(ctx, outbox, user.token, "+14155550952")
+    accounts.make_default_second_factor(ctx, user.token, second.id)  # the newer one is the default
+    spare = add_verified_phone(ctx, outbox, user.token, "+14155550953")  # verified, not for MFA
+    unverified = accounts.create_phone(ctx, user.token, "+14155550954")
+    page = accounts.manage_page(ctx, user.token, 10)
+    assert [(p.phone_number, p.default_second_factor) for p in page.mfa_phones] == [
+        ("+14155550952", True),
+        ("+14155550951", False),
+    ]
+    assert [p.id for p in page.available_phones] == [spare.id]
+    assert [p.id for p in page.unverified_phones] == [unverified.id]

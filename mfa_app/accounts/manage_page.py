@@ -15,8 +15,13 @@ def manage_page(ctx: AccountContext, token: str, events_limit: int) -> ManagePag
         session, user = signed_in(ctx, db, token)
         left = len(backup_codes.unused(db, user.id))
         resource = user_resource(ctx, db, user, left)
+        verified = [p for p in resource.phone_numbers if p.verification.status == "verified"]
+        mfa = [p for p in verified if p.reserved_for_second_factor]
         page = ManagePage(
             user=resource,
+            mfa_phones=sorted(mfa, key=lambda p: not p.default_second_factor),
+            available_phones=[p for p in verified if not p.reserved_for_second_factor],
+            unverified_phones=[p for p in resource.phone_numbers if p not in verified],
             backup_codes_left=left if resource.two_factor_enabled else 0,
             events=events.newest_first(db, user.id, events_limit),
             can_choose_default=mirror.chooses_default(ctx),

@@ -78,6 +78,11 @@ class ManagePage(BaseModel):
     """What the manage-MFA page shows, read in one transaction."""
 
     user: User
+    # The page's three phone lists, in the order shown: the MFA phones (verified, reserved for
+    # MFA) the default first; the verified ones not reserved; the unverified ones.
+    mfa_phones: list[PhoneNumber]
+    available_phones: list[PhoneNumber]
+    unverified_phones: list[PhoneNumber]
     backup_codes_left: int  # 0 while MFA is off
     # False where the default MFA phone can't be changed ("Make default": Clerk's accounts)
     can_choose_default: bool = True

@@ -113,15 +113,9 @@ class ManageMfaState(SessionState):
             self.mfa_phones, self.available_phones, self.unverified_phones, self.events = [], [], [], []
             self.two_factor_enabled, self.backup_codes_left = False, 0
             return
-        verified = [p for p in page.user.phone_numbers if p.verification.status == "verified"]
-        mfa = sorted((p for p in verified if p.reserved_for_second_factor), key=lambda p: not p.default_second_factor)
-        self.mfa_phones = [PhoneView(p.id, display(p.phone_number), p.default_second_factor) for p in mfa]
-        self.available_phones = [
-            PhoneView(p.id, display(p.phone_number), False) for p in verified if not p.reserved_for_second_factor
-        ]
-        self.unverified_phones = [
-            PhoneView(p.id, display(p.phone_number), False) for p in page.user.phone_numbers if p not in verified
-        ]
+        self.mfa_phones = [PhoneView(p.id, display(p.phone_number), p.default_second_factor) for p in page.mfa_phones]
+        self.available_phones = [PhoneView(p.id, display(p.phone_number), False) for p in page.available_phones]
+        self.unverified_phones = [PhoneView(p.id, display(p.phone_number), False) for p in page.unverified_phones]
         self.two_factor_enabled = page.user.two_factor_enabled
         self.email = page.user.email_address
         self.backup_codes_left = page.backup_codes_left
