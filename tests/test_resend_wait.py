@@ -3,12 +3,12 @@ counts it down), and checked before asking the service to send again."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from mfa_app import accounts
 from mfa_app.state import second_factor
 from mfa_app.state.second_factor import SecondFactorPhone, resend_waiting, set_resend_wait
+from tests.helpers import run_async
 
 
 class FakeState:
@@ -55,12 +55,12 @@ def test_send_code_sends_nothing_while_the_wait_lasts_and_sends_once_it_is_over(
     async def send():
         sent.append(1)
 
-    assert asyncio.run(second_factor.send_code(state, "ph_1", send)) is True
+    assert run_async(second_factor.send_code(state, "ph_1", send)) is True
     assert (len(sent), state.resend_in, state.sent_to) == (1, 30, "+1 *** *** 0177")
-    assert asyncio.run(second_factor.send_code(state, "ph_1", send)) is False
+    assert run_async(second_factor.send_code(state, "ph_1", send)) is False
     assert len(sent) == 1 and state.error == ""
     state.resend_serial = int(time.time() * 1000) - 1
-    assert asyncio.run(second_factor.send_code(state, "ph_1", send)) is True
+    assert run_async(second_factor.send_code(state, "ph_1", send)) is True
     assert len(sent) == 2
 
 
@@ -70,6 +70,6 @@ def test_a_send_the_service_refuses_as_too_soon_shows_the_services_wait():
     async def send():
         raise accounts.AccountError("verification_code_too_many_requests", "A code was just sent.", seconds_left=7)
 
-    assert asyncio.run(second_factor.send_code(state, "ph_1", send)) is True
+    assert run_async(second_factor.send_code(state, "ph_1", send)) is True
     assert (state.resend_in, state.error, state.sent_to) == (7, "", "+1 *** *** 0177")
     assert resend_waiting(state)
