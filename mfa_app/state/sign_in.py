@@ -133,7 +133,7 @@ class SignInState(SecondFactorState, SessionState):
         verified, error, signed_out = False, "", False
 
         def ended() -> None:
-            self.error = error
+            self.busy, self.error = verified, error  # verified: busy until the hand-off takes the page away
             if signed_out:
                 self.step = "credentials"
             if verified:

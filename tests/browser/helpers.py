@@ -181,6 +181,17 @@ class Phone:
     id: str = ""
 
 
+def use_backup_code(page: Page, code: str) -> None:
+    """On the second step, "Use a backup code", then the code. The backup-code field replaces
+    the text-message one after a round trip, under the same label: the code is typed once the
+    backup-code field is there (typed before, it went into the field being replaced, and the
+    empty backup-code field then kept the form from being sent)."""
+    page.get_by_role("button", name="Use a backup code").click()
+    expect(page.get_by_text("Enter one of your backup codes.")).to_be_visible()
+    page.get_by_label("Enter code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+
 def new_phone() -> Phone:
     """A US mobile number no other test uses (each number has its own hourly SMS quota)."""
     n = next(_phone_numbers)

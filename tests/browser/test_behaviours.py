@@ -13,7 +13,17 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
 from mfa_app.store.tables import PhoneRow, SessionRow, SmsSendRow, UserRow
-from tests.browser.helpers import Account, App, create_account, hand_off, new_phone, seed_account, settle, shoot
+from tests.browser.helpers import (
+    Account,
+    App,
+    create_account,
+    hand_off,
+    new_phone,
+    seed_account,
+    settle,
+    shoot,
+    use_backup_code,
+)
 from tests.browser.test_manage_mfa import generate_codes, row
 
 ACTIVE_IN_DIALOG_JS = "!!document.activeElement?.closest('[role=alertdialog]')"
@@ -311,9 +321,7 @@ def test_an_sms_limit_refusal_says_when_and_points_to_the_backup_code(page: Page
             r"A code you received in the last 10 minutes still works\. Or use a backup code\.$"
         )
     )
-    page.get_by_role("button", name="Use a backup code").click()
-    page.get_by_label("Enter code").fill(account.backup_codes[0])
-    page.get_by_role("button", name="Continue").click()
+    use_backup_code(page, account.backup_codes[0])
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible(timeout=15_000)  # argon2id
 
 

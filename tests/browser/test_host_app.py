@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import prod_server
-from tests.browser.helpers import ROOT, App
+from tests.browser.helpers import ROOT, App, use_backup_code
 
 PHONE = ("(415) 555-0188", "+14155550188", "+1 415-555-0188")
 PASSWORD = "host app password"
@@ -117,9 +117,7 @@ def test_a_host_user_turns_mfa_on_and_the_hosts_sign_in_asks_for_it(host_page: P
     sign_out_from_the_header(page)
 
     sign_in_on_the_host(page, email)
-    page.get_by_role("button", name="Use a backup code").click()
-    page.get_by_label("Enter code").fill(backup_codes[0])
-    page.get_by_role("button", name="Continue").click()
+    use_backup_code(page, backup_codes[0])
     expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
     sign_out_from_the_header(page)
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import App, add_phone, shoot, sign_up
+from tests.browser.helpers import App, add_phone, shoot, sign_up, use_backup_code
 
 # Also run with `--db postgres`: `reflex run --env prod`, PostgreSQL, Redis, several workers.
 pytestmark = pytest.mark.scale_out
@@ -81,16 +81,12 @@ def test_the_journey_of_a_new_user(page: Page, app: App):
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
     sign_in(page, person.email, person.password)
-    page.get_by_role("button", name="Use a backup code").click()
-    page.get_by_label("Enter code").fill(backup_codes[0])
-    page.get_by_role("button", name="Continue").click()
+    use_backup_code(page, backup_codes[0])
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()  # not racing the sign-out
     sign_in(page, person.email, person.password)
-    page.get_by_role("button", name="Use a backup code").click()
-    page.get_by_label("Enter code").fill(backup_codes[0])
-    page.get_by_role("button", name="Continue").click()
+    use_backup_code(page, backup_codes[0])
     expect(page.get_by_role("alert")).to_have_text(re.compile("incorrect or was already used"))
     page.get_by_label("Enter code").fill(backup_codes[1])
     page.get_by_role("button", name="Continue").click()

@@ -20,7 +20,7 @@ from mfa_app import routes
 from mfa_app.accounts.crypto import keyed_hash
 from mfa_app.settings import Settings
 from mfa_app.store.tables import SessionRow
-from tests.browser.helpers import App, add_phone, sign_up
+from tests.browser.helpers import App, add_phone, sign_up, use_backup_code
 from tests.browser.test_journey import reverify_with_sms, row, sign_in
 
 pytestmark = pytest.mark.scale_out
@@ -141,9 +141,7 @@ def test_no_secret_of_a_whole_journey_is_stored_with_the_tabs_state(page: Page, 
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
     sign_in(page, person.email, person.password)
-    page.get_by_role("button", name="Use a backup code").click()
-    page.get_by_label("Enter code").fill(backup_codes[0])
-    page.get_by_role("button", name="Continue").click()
+    use_backup_code(page, backup_codes[0])
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     secrets.collect()
 
