@@ -14,6 +14,7 @@ import reflex as rx
 from mfa_app import accounts
 from mfa_app.accounts.models import SecondFactor
 from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
+from mfa_app.state.busy import Busy
 from mfa_app.state.events import event
 
 # Where the focus returns when the service refuses a code.
@@ -83,35 +84,43 @@ def resend_waiting(state) -> bool:
 
 async def send_code(state, phone_id: str, send: Callable[[], Awaitable[object]]) -> bool:
     """`state` has `sending`, `error`, `method`, `sent_to`, `resend_in` and `resend_serial`,
-    `backup_code_available` and `phones` (each with `id` and `masked`); `send` asks the service to send the code. A
-    second send while one runs is refused. True when a new wait for the next resend starts.
+    `backup_code_available` and `phones` (each with `id` and `masked`); `send` asks the service
+    to send the code. A second send while one runs is refused. True when a new wait for the next
+    resend starts.
 
     The countdown is the only place the wait is said: a send refused because a code went out
     moments ago is no error (that code still works), only the countdown's start."""
-    async with state:
-        if state.sending:
-            return False
-        state.error, state.method = "", "phone_code"
-        masked = next((p.masked for p in state.phones if p.id == phone_id), "")
-        if resend_waiting(state):  # a code went out moments ago, and it still works
-            state.sent_to = masked
-            return False
-        state.sending = True
     error, sent_to, resend_in = "", "", 0
-    try:
-        await send()
-        sent_to, resend_in = masked, int(RESEND_COOLDOWN.total_seconds())
-    except accounts.AccountError as exc:
-        if exc.code == "verification_code_too_many_requests":
-            sent_to, resend_in = masked, int(exc.meta.get("seconds_left", 0))
-        else:
-            error = exc.message
-            if exc.meta.get("seconds_left") and state.backup_code_available:
-                error += " Or use a backup code."
-    finally:
-        async with state:
-            state.sending, state.error = False, error
-            set_resend_wait(state, resend_in)
-            if sent_to:
-                state.sent_to = sent_to
+
+    def masked() -> str:
+        return next((p.masked for p in state.phones if p.id == phone_id), "")
+
+    def code_still_works() -> bool:
+        """A code went out moments ago, and it still works: say where it went, send none."""
+        if not resend_waiting(state):
+            return False
+        state.error, state.method, state.sent_to = "", "phone_code", masked()
+        return True
+
+    def ended() -> None:
+        state.error = error
+        set_resend_wait(state, resend_in)
+        if sent_to:
+            state.sent_to = sent_to
+
+    async with Busy(
+        state, var="sending", error="", method="phone_code", refuse_if=code_still_works, read=masked, then=ended
+    ) as run:
+        if run.refused:
+            return False
+        try:
+            await send()
+            sent_to, resend_in = run.values, int(RESEND_COOLDOWN.total_seconds())
+        except accounts.AccountError as exc:
+            if exc.code == "verification_code_too_many_requests":
+                sent_to, resend_in = run.values, int(exc.meta.get("seconds_left", 0))
+            else:
+                error = exc.message
+                if exc.meta.get("seconds_left") and state.backup_code_available:
+                    error += " Or use a backup code."
     return resend_in > 0
