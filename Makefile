@@ -22,7 +22,7 @@ export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := 0
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org/
 
-.PHONY: install install-dev run example lint test-deps test clean bench-deps bench
+.PHONY: install install-dev run example example-clerk lint test-deps test clean bench-deps bench
 
 install: $(REQ_STAMP) $(BUN_STAMP)
 
@@ -55,6 +55,14 @@ run: install
 EXAMPLE_DATA_DIR ?= $(CURDIR)/.data/example
 example: install
 	cd examples/host_app && EXAMPLE_DATA_DIR=$(abspath $(EXAMPLE_DATA_DIR)) PYTHONPATH=$(CURDIR) \
+		$(CURDIR)/$(VENV)/bin/reflex run $(RUN_ARGS)
+
+# The example host on Clerk's users (examples/clerk_host): CLERK_SECRET_KEY, CLERK_JWT_KEY and
+# CLERK_PUBLISHABLE_KEY of a Clerk development instance from the environment (docs/clerk.md);
+# PyJWT (the `clerk` extra) comes with the development dependencies.
+example-clerk: install-dev
+	cd examples/clerk_host && MFA_DATA_DIR=$(abspath $(EXAMPLE_DATA_DIR))-clerk \
+		MFA_DATABASE_URL=sqlite:///$(abspath $(EXAMPLE_DATA_DIR))-clerk/mfa.db PYTHONPATH=$(CURDIR) \
 		$(CURDIR)/$(VENV)/bin/reflex run $(RUN_ARGS)
 
 $(AXE_STAMP):

@@ -1,0 +1,158 @@
+"""The example host on Clerk's users (examples/clerk_host), built and served as in production
+against a fake of Clerk's Backend API on loopback (tests/clerk/helpers.py). The browser holds
+the `__session` cookie ClerkJS would keep (ClerkJS itself can't load here: no network), signed
+with the test instance's key. A Clerk user turns MFA on in mfa_app's pages, and the Clerk user
+then has the phones reserved for the second factor and the backup codes; with two MFA phones
+the page says why there is no "Make default"; a later Clerk sign-in waits for mfa_app's second
+factor unless Clerk's own sign-in asked for one."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from mfa_app.components.phone_lists import FIXED_DEFAULT_NOTE
+from tests.browser import prod_server
+from tests.browser.helpers import ROOT, App, use_backup_code
+from tests.clerk.helpers import PASSWORD, SECRET_KEY, FakeClerk, Keys, new_session_id
+
+USER, EMAIL = "user_grace", "grace@example.com"
+FIRST = ("(415) 555-0171", "+14155550171", "+1 415-555-0171")
+SECOND = ("(415) 555-0172", "+14155550172", "+1 415-555-0172")
+MANAGE = "/settings/security/manage-mfa"
+# A publishable key naming a Frontend API that does not exist: the page asks for ClerkJS there
+# and goes on without it.
+PUBLISHABLE_KEY = "pk_test_Y2xlcmsuZXhhbXBsZS5pbnZhbGlkJA"
+
+
+@pytest.fixture(scope="module")
+def clerk() -> Iterator[FakeClerk]:
+    server = FakeClerk()
+    server.add_user(USER, EMAIL)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture(scope="module")
+def clerk_host(tmp_path_factory, clerk: FakeClerk, keys: Keys) -> Iterator[App]:
+    """In the SQLite pass only (no `database_server` fixture)."""
+    data_dir = tmp_path_factory.mktemp("clerk-host")
+    database_url = f"sqlite:///{data_dir}/mfa.db"
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "CLERK_SECRET_KEY": SECRET_KEY,
+        "CLERK_JWT_KEY": keys.public_pem.replace("\n", "\\n"),
+        "CLERK_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+        "CLERK_API_URL": clerk.api_url,
+    }
+    with prod_server.serve(
+        ROOT / "examples" / "clerk_host",
+        database_url=database_url,
+        redis_url="",
+        data_dir=data_dir,
+        workers=1,
+        log=data_dir / "reflex.log",
+        env=env,
+        ready_path="/sign-in",
+    ) as server:
+        yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server)
+
+
+def signed_in_with_clerk(browser: Browser, app: App, keys: Keys, clerk: FakeClerk, **claims) -> Page:
+    """A browser tab of a new Clerk sign-in: a new session at Clerk, its token in `__session` (for
+    the whole test: ClerkJS would renew it every minute)."""
+    session_id = new_session_id()
+    clerk.add_session(session_id, USER)
+    token = keys.token(USER, session_id, azp=app.url, exp=int(time.time()) + 3600, **claims)
+    context = browser.new_context(base_url=app.url, locale="en-US")
+    context.add_cookies([{"name": "__session", "value": token, "url": app.url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def row(page: Page, number: str):
+    return page.get_by_role("listitem").filter(has_text=number)
+
+
+def add_verified_phone(page: Page, app: App, phone: tuple[str, str, str], *, password: bool = False) -> None:
+    """`password`: the step-up dialog asks for the Clerk password first."""
+    page.goto("/settings/security/add-phone")
+    page.get_by_label("Enter phone number").fill(phone[0])
+    page.get_by_role("button", name="Continue").click()
+    if password:
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Password").fill("not the password")
+        dialog.get_by_role("button", name="Continue").click()
+        expect(dialog.get_by_text("That password is incorrect.")).to_be_visible()
+        dialog.get_by_label("Password").fill(PASSWORD)  # checked by Clerk's verify_password
+        dialog.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("We sent a code to")).to_be_visible()
+    page.get_by_label("Enter code").fill(app.last_code(phone[1]))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+
+
+def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_host: App, keys: Keys, clerk: FakeClerk):
+    app = clerk_host
+    page = signed_in_with_clerk(browser, app, keys, clerk)
+    page.goto(MANAGE)
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+    expect(page.get_by_text(EMAIL)).to_be_visible()  # the Clerk user's primary address
+    clerk_js = "https://clerk.example.invalid/npm/@clerk/clerk-js@5/dist/clerk.browser.js"  # the key's Frontend API
+    expect(page.locator(f'script[src="{clerk_js}"]')).to_have_count(1)
+
+    # A Clerk sign-in mfa_app has not seen re-verifies before its first change.
+    add_verified_phone(page, app, FIRST, password=True)
+    assert [p["phone_number"] for p in clerk.users[USER]["phone_numbers"]] == [FIRST[1]]  # verified: on the user
+    page.goto(MANAGE)
+    row(page, FIRST[2]).get_by_role("button", name="Use for MFA").click()
+    expect(page.get_by_text(f"{FIRST[2]} (Default)")).to_be_visible()
+    dialog = page.get_by_role("dialog")  # MFA is on: backup codes at once, after a second factor
+    expect(dialog.get_by_text("We sent a code to")).to_be_visible()
+    dialog.get_by_label("Enter code").fill(app.last_code(FIRST[1]))
+    dialog.get_by_role("button", name="Continue").click()
+    expect(page.locator("#backup-codes li")).to_have_count(10)
+    backup_codes = page.locator("#backup-codes li").all_inner_texts()
+    page.get_by_role("button", name="Done").click()
+
+    user = clerk.users[USER]
+    assert user["two_factor_enabled"] is True and user["backup_code_enabled"] is True
+    assert sorted(clerk.backup_codes[USER]) == sorted(backup_codes)
+    (phone,) = user["phone_numbers"]
+    assert (phone["reserved_for_second_factor"], phone["default_second_factor"]) == (True, True)
+
+    # A second MFA phone: Clerk can't change the default, and the page says so (no button).
+    add_verified_phone(page, app, SECOND)
+    page.goto(MANAGE)
+    row(page, SECOND[2]).get_by_role("button", name="Use for MFA").click()
+    expect(row(page, SECOND[2]).get_by_role("button", name="Disable for MFA")).to_be_visible()
+    expect(page.get_by_text(FIXED_DEFAULT_NOTE)).to_be_visible()
+    expect(page.get_by_role("button", name="Make default")).to_have_count(0)
+    reserved = {p["phone_number"]: p["default_second_factor"] for p in clerk.users[USER]["phone_numbers"]}
+    assert reserved == {FIRST[1]: True, SECOND[1]: False}
+
+    # Signed in again with Clerk, which asked no second factor: mfa_app's challenge first.
+    later = signed_in_with_clerk(browser, app, keys, clerk)
+    later.goto("/")
+    expect(later).to_have_url(re.compile(r"/settings/security/second-factor"))
+    expect(later.get_by_text("We sent a code to +1 *** *** 0171.")).to_be_visible()
+    use_backup_code(later, backup_codes[0])
+    expect(later.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
+    assert backup_codes[0] not in clerk.backup_codes[USER]  # used up at Clerk too
+
+    # Signed in with Clerk's <SignIn/>, which asked for the second factor (fva): not asked again.
+    passed = signed_in_with_clerk(browser, app, keys, clerk, fva=[0, 0])
+    passed.goto("/")
+    expect(passed.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
+    for tab in (page, later, passed):
+        tab.context.close()
