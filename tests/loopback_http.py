@@ -73,6 +73,11 @@ class LoopbackServer:
         with self._lock:
             self._faults.extend(faults)
 
+    def clear_faults(self) -> None:
+        """Forget the faults not played yet: every request answers normally again."""
+        with self._lock:
+            self._faults.clear()
+
     def next_fault(self) -> str | int | None:
         """The fault for this request (call under `self._lock`)."""
         return self._faults.pop(0) if self._faults else None

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex_components_core.core.banner import has_connection_errors
 
 from mfa_app import routes
+from mfa_app.components.forms import error_text
 from mfa_app.state.session import SessionState
 
 # mfa_app's own styles, on its own pages only (the style element is part of each page) and every
@@ -101,7 +102,7 @@ def _loading() -> rx.Component:
 def signed_in_only(state: type[SessionState], *children: rx.Component) -> rx.Component:
     """The page's outline until the session is checked (the reference's isLoaded), then the page,
     or the reference's signed-out text (what ended the session, when it ended) with a link to
-    sign in and come back."""
+    sign in and come back, or, when nobody could say who is signed in, why and "Try again"."""
     sign_in_here = routes.paths.sign_in + "?next=" + rx.State.router.page.path.to(str)  # back to this page after
     return rx.cond(
         ~state.loaded,
@@ -109,20 +110,33 @@ def signed_in_only(state: type[SessionState], *children: rx.Component) -> rx.Com
         rx.cond(
             state.signed_in,
             rx.fragment(*children),
-            rx.vstack(
-                rx.cond(
-                    state.session_ended,
-                    rx.callout(
-                        "Your session has ended: it expired, or it was signed out from another device.",
-                        icon="info",
-                        color_scheme="amber",
-                        high_contrast=True,
-                        width="100%",
-                    ),
-                ),
-                # The page's one heading (the reference's text, word for word).
-                rx.heading("You must be logged in to access this page", as_="h1", size="5"),
-                rx.link("Sign in", href=sign_in_here),
+            rx.cond(state.unavailable != "", _unavailable(state), _signed_out(state, sign_in_here)),
+        ),
+    )
+
+
+def _unavailable(state: type[SessionState]) -> rx.Component:
+    """Nobody could say whether the visitor is signed in: the reason, and a way to ask again."""
+    return rx.vstack(
+        rx.heading("This page can't be shown right now", as_="h1", size="5"),
+        error_text(state.unavailable),
+        rx.button("Try again", on_click=rx.call_script("window.location.reload()")),
+    )
+
+
+def _signed_out(state: type[SessionState], sign_in_here) -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            state.session_ended,
+            rx.callout(
+                "Your session has ended: it expired, or it was signed out from another device.",
+                icon="info",
+                color_scheme="amber",
+                high_contrast=True,
+                width="100%",
             ),
         ),
+        # The page's one heading (the reference's text, word for word).
+        rx.heading("You must be logged in to access this page", as_="h1", size="5"),
+        rx.link("Sign in", href=sign_in_here),
     )

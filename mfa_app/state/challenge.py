@@ -27,20 +27,23 @@ class ChallengeState(SecondFactorState, SessionState):
     @event(background=True)
     async def load(self):
         next_path = routes.local_path(self.router.url.query_parameters.get("next"), routes.paths.manage_mfa)
-        token = await self._pending()
-        status = await service.call(accounts.host_sign_in_status, token=token)
+        phones: list[second_factor.SecondFactorPhone] = []
+        backup, status, refusal = False, "signed_out", None
+        try:
+            token = await self._pending()
+            status = await service.call(accounts.host_sign_in_status, token=token)
+            if status == "needs_second_factor":
+                factors = (await service.call(accounts.host_challenge, token=token)).supported_second_factors
+                phones, backup = phones_of(factors), any(f.strategy == "backup_code" for f in factors)
+        except accounts.AccountError as exc:  # the host's identity isn't answering
+            refusal = exc
         if status == "verified":
             yield rx.redirect(next_path)
             return
-        phones: list[second_factor.SecondFactorPhone] = []
-        backup = False
-        if status == "needs_second_factor":
-            factors = (await service.call(accounts.host_challenge, token=token)).supported_second_factors
-            phones, backup = phones_of(factors), any(f.strategy == "backup_code" for f in factors)
         async with self:
             self.next_path, self.phones, self.backup_code_available = next_path, phones, backup
             self.method, self.sent_to, self.error, self.busy, self.resend_in = "phone_code", "", "", False, 0
-            self.signed_in, self.loaded = status == "needs_second_factor", True
+            self._note_signed_in(status == "needs_second_factor", refusal)
         if phones:
             yield ChallengeState.send_code(phones[0].id)
 

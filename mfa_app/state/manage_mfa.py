@@ -101,12 +101,13 @@ class ManageMfaState(SessionState):
         return NEW_BACKUP_CODES.push([])
 
     async def _refresh(self) -> None:
+        page, refusal = None, None
         try:
             # One more event than shown: whether "Show more" has anything to show.
             page = await self._call(accounts.manage_page, self.events_shown + 1)
-        except accounts.AccountError:
-            page = None
-        self._note_signed_in(page is not None)
+        except accounts.AccountError as exc:
+            refusal = exc
+        self._note_signed_in(page is not None, refusal)
         if page is None:
             # Signed out (or the session was revoked elsewhere): nothing of the account stays.
             self.showing_codes = False

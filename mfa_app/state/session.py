@@ -30,6 +30,9 @@ class SessionState(rx.State):
     loaded: rx.Field[bool] = rx.field(False)
     signed_in: rx.Field[bool] = rx.field(False)
     session_ended: rx.Field[bool] = rx.field(False)  # signed out by the service (expired, revoked), not by the person
+    # Why nobody could say whether the visitor is signed in (the host's identity, such as Clerk,
+    # isn't answering: a 5xx refusal), shown instead of the signed-out text; "" otherwise.
+    unavailable: rx.Field[str] = rx.field("")
 
     # Whose view data the tab's states hold: a keyed hash of the session (tab_owner.py).
     _owner: str = ""
@@ -76,14 +79,17 @@ class SessionState(rx.State):
     async def _check_signed_in(self) -> User | None:
         try:
             user = await self._call(accounts.get_user)
-        except accounts.AccountError:
-            user = None
-        self._note_signed_in(user is not None)
+        except accounts.AccountError as exc:
+            self._note_signed_in(False, exc)
+            return None
+        self._note_signed_in(True)
         return user
 
-    def _note_signed_in(self, signed_in: bool) -> None:
+    def _note_signed_in(self, signed_in: bool, refusal: accounts.AccountError | None = None) -> None:
+        """What the page's load learnt: signed in, or not (`refusal`: the service's reason)."""
         self.signed_in, self.loaded = signed_in, True
-        self.session_ended = not signed_in and self._had_session()
+        self.unavailable = refusal.message if refusal is not None and refusal.status >= 500 else ""
+        self.session_ended = not signed_in and not self.unavailable and self._had_session()
 
     def _had_session(self) -> bool:
         """The browser still has a built-in session cookie the service no longer accepts (it

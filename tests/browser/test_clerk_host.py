@@ -4,17 +4,20 @@ the `__session` cookie ClerkJS would keep (ClerkJS itself can't load here: no ne
 with the test instance's key. A Clerk user turns MFA on in mfa_app's pages, and the Clerk user
 then has the phones reserved for the second factor and the backup codes; with two MFA phones
 the page says why there is no "Make default"; a later Clerk sign-in waits for mfa_app's second
-factor unless Clerk's own sign-in asked for one."""
+factor unless Clerk's own sign-in asked for one. And a page loaded while Clerk isn't answering
+says so rather than "You must be logged in"."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.components.phone_lists import FIXED_DEFAULT_NOTE
 from tests.browser import prod_server
 from tests.browser.helpers import ROOT, App, use_backup_code
@@ -67,12 +70,14 @@ def clerk_host(tmp_path_factory, clerk: FakeClerk, keys: Keys) -> Iterator[App]:
         yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server)
 
 
-def signed_in_with_clerk(browser: Browser, app: App, keys: Keys, clerk: FakeClerk, **claims) -> Page:
+def signed_in_with_clerk(
+    browser: Browser, app: App, keys: Keys, clerk: FakeClerk, user: str = USER, **claims: Any
+) -> Page:
     """A browser tab of a new Clerk sign-in: a new session at Clerk, its token in `__session` (for
     the whole test: ClerkJS would renew it every minute)."""
     session_id = new_session_id()
-    clerk.add_session(session_id, USER)
-    token = keys.token(USER, session_id, azp=app.url, exp=int(time.time()) + 3600, **claims)
+    clerk.add_session(session_id, user)
+    token = keys.token(user, session_id, azp=app.url, exp=int(time.time()) + 3600, **claims)
     context = browser.new_context(base_url=app.url, locale="en-US")
     context.add_cookies([{"name": "__session", "value": token, "url": app.url}])
     page = context.new_page()
@@ -156,3 +161,21 @@ def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_ho
     expect(passed.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
     for tab in (page, later, passed):
         tab.context.close()
+
+
+def test_clerk_not_answering_while_a_page_loads_is_said_not_taken_for_signed_out(
+    browser: Browser, clerk_host: App, keys: Keys, clerk: FakeClerk
+):
+    clerk.add_user("user_linus", "linus@example.com")  # a user whose address no worker has kept yet
+    page = signed_in_with_clerk(browser, clerk_host, keys, clerk, user="user_linus")
+    clerk.fail(*["500"] * 9)  # every attempt (a read is tried 3 times) of the load's calls
+    page.goto(MANAGE)
+    expect(page.get_by_role("alert")).to_have_text(UNAVAILABLE)
+    expect(page.get_by_role("heading", name="This page can't be shown right now")).to_be_visible()
+    expect(page.get_by_text("You must be logged in to access this page")).to_have_count(0)
+
+    clerk.clear_faults()
+    page.get_by_role("button", name="Try again").click()
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+    expect(page.get_by_text("linus@example.com")).to_be_visible()
+    page.context.close()
