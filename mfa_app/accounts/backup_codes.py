@@ -67,6 +67,7 @@ def create_backup_codes(ctx: AccountContext, token: str) -> BackupCodes:
                     user_id=user_id,
                     code_hash=code_hash,
                     lookup_hmac=_lookup(ctx, user_id, code),
+                    kept_by_mirror=ctx.mirror is not None,  # mirror.write gives it the set first
                     created_at=ctx.now(),
                 )
             )
@@ -105,9 +106,12 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
     # No candidate: check one of the set's hashes anyway (it cannot match), so that every attempt
     # costs one verification and its time tells nothing about which prefixes exist.
     checked = candidates or codes[:1]
-    match = next((c.id for c in checked if ctx.hashing.backup_code_matches(c.code_hash, normalised)), None)
+    match = next((c for c in checked if ctx.hashing.backup_code_matches(c.code_hash, normalised)), None)
+    used_at_mirror = False
     if match is not None and ctx.mirror is not None:
-        ctx.mirror.use_backup_code(user_id, normalised)  # the mirror's copy first (mirror.py)
+        # The mirror's copy first (mirror.py). A code of a set the mirror was given that it no
+        # longer takes was used at the mirror's own sign-in: it is used up here, and refused.
+        used_at_mirror = not ctx.mirror.use_backup_code(user_id, normalised) and match.kept_by_mirror
 
     def work(db: Session) -> T:
         now = ctx.now()
@@ -117,10 +121,10 @@ def redeem(ctx: AccountContext, user_id: str, code: str, on_success: Callable[[S
             used = changed_rows(
                 db,
                 sa.update(BackupCodeRow)
-                .where(col(BackupCodeRow.id) == match, col(BackupCodeRow.used_at).is_(None))
+                .where(col(BackupCodeRow.id) == match.id, col(BackupCodeRow.used_at).is_(None))
                 .values(used_at=now),
             )
-        if used != 1:
+        if used != 1 or used_at_mirror:
             incorrect = AccountError("form_code_incorrect", "That backup code is incorrect or was already used.")
             lockout.count_failure(ctx, db, user_id, "second_factor", incorrect)
         lockout.clear_failures(db, user_id, "second_factor")

@@ -88,12 +88,13 @@ class FactorMirror(Protocol):
         when it refused or did not answer. Called in a worker thread, outside any transaction."""
         ...
 
-    def use_backup_code(self, user_id: str, code: str) -> None:
+    def use_backup_code(self, user_id: str, code: str) -> bool:
         """A backup code mfa_app has just matched (never a guess that matched nothing), used up
         at the mirror too, before mfa_app commits its use: so a code used on mfa_app's pages
-        stops working at the mirror's sign-in. A code the mirror doesn't have (a set made
-        before it was mirrored) is no error; raise an AccountError when it did not answer
-        (then the code is used nowhere and the person tries again)."""
+        stops working at the mirror's sign-in. False when the mirror doesn't take it: it never
+        had it (a set made before it was mirrored), or it was used at the mirror's sign-in
+        (then mfa_app refuses it too). Raise an AccountError when it did not answer (then the
+        code is used nowhere and the person tries again)."""
         ...
 
 

@@ -85,10 +85,10 @@ class ClerkFactorMirror:
             self._api.delete_backup_codes(user_id)
             self._api.disable_mfa(user_id)
 
-    def use_backup_code(self, user_id: str, code: str) -> None:
-        # Clerk's verify_totp checks a TOTP or a backup code and uses the backup code up. False
-        # (not Clerk's: a set made before it was kept in Clerk) changes nothing there.
-        self._api.verify_totp(user_id, code)
+    def use_backup_code(self, user_id: str, code: str) -> bool:
+        # Clerk's verify_totp checks a TOTP or a backup code and uses the backup code up. False:
+        # not one of Clerk's codes (any more), which changes nothing there.
+        return self._api.verify_totp(user_id, code)
 
 
 def _verified(clerk_phone: dict[str, Any]) -> bool:

@@ -109,9 +109,9 @@ class ClerkIdentity:
         """The user's second factor, as mfa_app now has it, kept in Clerk (factors.py)."""
         self._factors.mirror_factors(change)
 
-    def use_backup_code(self, user_id: str, code: str) -> None:
+    def use_backup_code(self, user_id: str, code: str) -> bool:
         """A backup code used in mfa_app, used up in Clerk too (factors.py)."""
-        self._factors.use_backup_code(user_id, code)
+        return self._factors.use_backup_code(user_id, code)
 
     def _email(self, user_id: str) -> str | None:
         email = self._emails.get(user_id)

@@ -102,6 +102,9 @@ class BackupCodeRow(MfaTable, table=True):
     # HMAC of the code's first symbols, to find an attempt's one candidate (accounts/backup_codes.py);
     # None for codes stored before it existed.
     lookup_hmac: str | None = None
+    # True when the set was also given to the identity's factor mirror (Clerk) as it was made: a
+    # code of it the mirror no longer takes was used at the mirror's own sign-in.
+    kept_by_mirror: bool = False
     created_at: datetime
     used_at: datetime | None = None
 
