@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mfa_app.components.layout import section
-from mfa_app.state.manage_mfa import BACKUP_CODES_ID, NEW_BACKUP_CODES, ManageMfaState
+from mfa_app.state.manage_mfa import BACKUP_CODES_ID, GENERATE_BACKUP_CODES, NEW_BACKUP_CODES, ManageMfaState
 
 _CODES = NEW_BACKUP_CODES.value.to(list[str])
 # What Copy all and Download give, read from the list on show: the page is the only place the
@@ -36,9 +36,9 @@ def backup_codes_section() -> rx.Component:
                 "Generate new backup codes? - ",
                 rx.button(
                     "Generate",
-                    loading=ManageMfaState.running == "generate",
+                    loading=ManageMfaState.running == GENERATE_BACKUP_CODES.key(),
                     on_click=ManageMfaState.generate_backup_codes,
-                    id="manage.generate_backup_codes",  # reverify.focus_id: where the focus returns
+                    id=GENERATE_BACKUP_CODES.key(),  # where the focus returns after re-verifying
                 ),
             ),
             rx.cond(
@@ -76,7 +76,7 @@ def backup_codes_section() -> rx.Component:
                     ),
                 ),
                 rx.cond(
-                    ManageMfaState.running == "generate",
+                    ManageMfaState.running == GENERATE_BACKUP_CODES.key(),
                     rx.text("Loading..."),
                     rx.text(ManageMfaState.backups_left_text),
                 ),

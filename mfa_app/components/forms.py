@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
 from reflex.vars.base import Var
 
 # A code pasted as "123 456", "123-456" or " 123456 " becomes "123456": non-digits go first, then
 # the length limit (a `maxlength` would cut the pasted text before the spaces were dropped).
 _DIGITS_ONLY_JS: Var = Var(_js_expr="(e) => { e.target.value = e.target.value.replace(/\\D/g, '').slice(0, 6) }")
+
+
+def focus_element(element_id: Var[str]) -> EventSpec:
+    """Move the keyboard focus to the element whose id the var holds (once the page is there)."""
+    return rx.call_script(f"document.getElementById({element_id.to_string()})?.focus()")
 
 
 def field(label: str, id: str, hint: str = "", **input_props) -> rx.Component:

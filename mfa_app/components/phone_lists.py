@@ -8,22 +8,32 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from mfa_app import routes
-from mfa_app.state.manage_mfa import Confirmation, ManageMfaState, PhoneView
+from mfa_app.components.forms import focus_element
+from mfa_app.state.manage_mfa import (
+    DISABLE_FOR_MFA,
+    MAKE_DEFAULT,
+    REMOVE,
+    USE_FOR_MFA,
+    Confirmation,
+    ManageMfaState,
+    PhoneView,
+)
+from mfa_app.state.reverify import SensitiveAction
 
 
-def _action(label: str, action: str, phone: PhoneView, handler, **props) -> rx.Component:
+def _action(label: str, action: SensitiveAction, phone: PhoneView, handler, **props) -> rx.Component:
     return rx.button(
         label,
         size="2",
         variant="soft",
-        loading=ManageMfaState.running == action + ":" + phone.id,
+        loading=ManageMfaState.running == action.key(phone.id),
         on_click=handler,
-        id="manage." + action + "-" + phone.id,  # reverify.focus_id: where the focus returns
+        id=action.key(phone.id),  # where the focus returns after re-verifying or confirming
         **props,
     )
 
 
-def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, object]]) -> rx.Component:
+def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, SensitiveAction, object]]) -> rx.Component:
     """A phone: its number, then its actions (label, action, handler) lined up on the right; on
     a narrow screen the actions go under the number, one full-width button each (no menu: its
     JavaScript would outweigh the page's budget)."""
@@ -31,7 +41,7 @@ def _row(phone: PhoneView, label: rx.Component, actions: list[tuple[str, str, ob
         label,
         rx.flex(
             *[
-                _action(text, action, phone, handler, **({"color_scheme": "red"} if action == "remove" else {}))
+                _action(text, action, phone, handler, **({"color_scheme": "red"} if action is REMOVE else {}))
                 for text, action, handler in actions
             ],
             spacing="2",
@@ -46,9 +56,9 @@ def _number(phone: PhoneView, *marks: rx.Component | str) -> rx.Component:
 
 
 def _mfa_phone(phone: PhoneView) -> rx.Component:
-    disable = ("Disable for MFA", "disable_for_mfa", ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id))
-    make_default = ("Make default", "make_default", ManageMfaState.make_default(phone.id))
-    remove = ("Remove from account", "remove", ManageMfaState.ask_to_confirm("remove", phone.id))
+    disable = ("Disable for MFA", DISABLE_FOR_MFA, ManageMfaState.ask_to_confirm("disable_for_mfa", phone.id))
+    make_default = ("Make default", MAKE_DEFAULT, ManageMfaState.make_default(phone.id))
+    remove = ("Remove from account", REMOVE, ManageMfaState.ask_to_confirm("remove", phone.id))
     return rx.cond(
         phone.is_default,
         # The badge reads "(Default)", as the reference's text does.
@@ -81,8 +91,8 @@ def _available_phone(phone: PhoneView) -> rx.Component:
         phone,
         _number(phone),
         [
-            ("Use for MFA", "use_for_mfa", ManageMfaState.use_for_mfa(phone.id)),
-            ("Remove from account", "remove", ManageMfaState.ask_to_confirm("remove", phone.id)),
+            ("Use for MFA", USE_FOR_MFA, ManageMfaState.use_for_mfa(phone.id)),
+            ("Remove from account", REMOVE, ManageMfaState.ask_to_confirm("remove", phone.id)),
         ],
     )
 
@@ -101,7 +111,7 @@ def _unverified_phone(phone: PhoneView) -> rx.Component:
             ),
             _action(
                 "Remove from account",
-                "remove",
+                REMOVE,
                 phone,
                 ManageMfaState.ask_to_confirm("remove", phone.id),
                 color_scheme="red",
@@ -189,9 +199,7 @@ def confirm_dialog() -> rx.Component:
                 margin_top="1em",
             ),
             # Back to the control that opened it (Radix's own choice is lost: the page re-rendered).
-            on_close_auto_focus=rx.call_script(
-                f"document.getElementById({ManageMfaState.confirmation_opener})?.focus()"
-            ),
+            on_close_auto_focus=focus_element(ManageMfaState.confirmation_opener),
         ),
         open=confirmation.action != "",
         on_open_change=ManageMfaState.set_confirmation_open,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from mfa_app.components.forms import code_field, error_text, field, submit_button
+from mfa_app.components.forms import code_field, error_text, field, focus_element, submit_button
 from mfa_app.components.second_factor import other_ways, sent_line
 from mfa_app.state.reverify import ReverifyState
 
@@ -62,7 +62,7 @@ def reverify_dialog() -> rx.Component:
             ),
             # Radix gives the focus back to what had it when the dialog opened; the control that
             # started the action had lost it by then (disabled while busy): focus that control.
-            on_close_auto_focus=rx.call_script(f"document.getElementById({ReverifyState.return_focus})?.focus()"),
+            on_close_auto_focus=focus_element(ReverifyState.return_focus),
         ),
         open=ReverifyState.is_open,
         on_open_change=ReverifyState.set_open,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from mfa_app.components.forms import error_text
-from mfa_app.state.sessions import STATUS_ID, SessionsState, SessionView
+from mfa_app.state.sessions import REVOKE, REVOKE_OTHERS, STATUS_ID, SessionsState, SessionView
 
 
 def _session(session: SessionView) -> rx.Component:
@@ -26,9 +26,9 @@ def _session(session: SessionView) -> rx.Component:
                 "Sign out",
                 size="2",
                 variant="soft",
-                loading=SessionsState.running == "revoke:" + session.id,
+                loading=SessionsState.running == REVOKE.key(session.id),
                 on_click=SessionsState.revoke(session.id),
-                id="sessions.revoke-" + session.id,  # reverify.focus_id: where the focus returns
+                id=REVOKE.key(session.id),  # where the focus returns after re-verifying
                 aria_label="Sign out " + session.device,
             ),
         ),
@@ -61,9 +61,9 @@ def sessions_section() -> rx.Component:
             rx.button(
                 "Sign out of all other sessions",
                 variant="outline",
-                loading=SessionsState.running == "revoke_others",
+                loading=SessionsState.running == REVOKE_OTHERS.key(),
                 on_click=SessionsState.revoke_others,
-                id="sessions.revoke_others",  # reverify.focus_id
+                id=REVOKE_OTHERS.key(),
             ),
         ),
         on_mount=SessionsState.load,

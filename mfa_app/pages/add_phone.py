@@ -9,7 +9,15 @@ from mfa_app.components.forms import code_field, error_text, notice_text, submit
 from mfa_app.components.layout import layout, section, signed_in_only
 from mfa_app.components.resend_button import resend_button
 from mfa_app.components.reverify_dialog import reverify_dialog
-from mfa_app.state.add_phone import ADDED_ID, CODE_ID, NUMBER_ID, AddPhoneState, region_options
+from mfa_app.state.add_phone import (
+    ADDED_ID,
+    CODE_ID,
+    NUMBER_ID,
+    SUBMIT_NUMBER,
+    USE_FOR_MFA,
+    AddPhoneState,
+    region_options,
+)
 
 
 def _enter_number() -> rx.Component:
@@ -50,7 +58,7 @@ def _enter_number() -> rx.Component:
                 ),
                 error_text(AddPhoneState.error),
                 rx.flex(
-                    submit_button("Continue", AddPhoneState.busy, id="add_phone.submit_number"),  # reverify.focus_id
+                    submit_button("Continue", AddPhoneState.busy, id=SUBMIT_NUMBER.key()),
                     _cancel(),
                     spacing="4",
                     align="center",
@@ -120,7 +128,7 @@ def _added() -> rx.Component:
                 "Use for MFA",
                 loading=AddPhoneState.busy,
                 on_click=AddPhoneState.use_for_mfa,
-                id="add_phone.use_for_mfa",  # reverify.focus_id
+                id=USE_FOR_MFA.key(),
             ),
             rx.link("Back to MFA settings", href=routes.paths.manage_mfa),
             spacing="4",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 import reflex as rx
@@ -11,7 +12,7 @@ from mfa_app.accounts.numbers import display, preview, region_from_accept_langua
 from mfa_app.accounts.sms_codes import RESEND_COOLDOWN
 from mfa_app.state.busy import Busy
 from mfa_app.state.events import event
-from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
+from mfa_app.state.reverify import NeedsReverification, SensitiveAction, call_sensitive
 from mfa_app.state.second_factor import set_resend_wait
 from mfa_app.state.service import context
 from mfa_app.state.session import SessionState, focus
@@ -20,6 +21,18 @@ from mfa_app.state.session import SessionState, focus
 NUMBER_ID = "phone"
 CODE_ID = "code"
 ADDED_ID = "phone-added"
+
+SUBMIT_NUMBER = SensitiveAction("add_phone.submit_number", "add a phone number")
+USE_FOR_MFA = SensitiveAction("add_phone.use_for_mfa", "use this phone number for MFA")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sent:
+    """The outcome of sending a code, for the page."""
+
+    notice: str = ""
+    error: str = ""
+    resend_in: int = 0
 
 
 def region_options() -> list[tuple[str, str]]:
@@ -83,9 +96,7 @@ class AddPhoneState(SessionState):
             if run.refused:
                 return
             try:
-                await call_sensitive(
-                    self, "add_phone.use_for_mfa", [], accounts.set_reserved_for_second_factor, run.values, True
-                )
+                await call_sensitive(self, USE_FOR_MFA, [], accounts.set_reserved_for_second_factor, run.values, True)
                 done = True
             except NeedsReverification as needed:
                 reverify = needed.event
@@ -103,64 +114,63 @@ class AddPhoneState(SessionState):
 
     @event(background=True)
     async def submit_number(self):
-        """Add the number (re-verifying first if needed), then send the code and wait for it."""
-        phone, error, reverify, shown = None, "", None, ""
+        """Add the number (re-verifying first if needed) and send it a code: then the code step."""
+        phone, error, reverify, sent = None, "", None, _Sent()
 
         def ended() -> None:
-            nonlocal shown
             if phone is None:
                 self.error = error
-            else:  # busy until the code is sent (_send_code)
-                self.busy, self.phone_id, self.step = True, phone.id, "verify"
-                self.formatted = display(phone.phone_number)
-            shown = self.formatted or self.number
+                return
+            self.phone_id, self.step, self.formatted = phone.id, "verify", display(phone.phone_number)
+            self._show(sent)
 
         async with Busy(self, error="", notice="", read=lambda: (self.number, self.region), then=ended) as run:
             if run.refused:
                 return
             number, region = run.values
             try:
-                phone = await call_sensitive(self, "add_phone.submit_number", [], accounts.create_phone, number, region)
+                phone = await call_sensitive(self, SUBMIT_NUMBER, [], accounts.create_phone, number, region)
             except NeedsReverification as needed:
                 reverify = needed.event
             except accounts.AccountError as exc:
                 error = exc.message
+            if phone is not None:
+                sent = await self._send_code(phone.id, display(phone.phone_number))
         if reverify is not None:
             yield reverify
         elif error:
             yield focus(NUMBER_ID)
-        elif phone is not None:
-            await self._send_code(phone.id, shown)
 
     @event(background=True)
     async def resend(self):
-        async with self:
-            if self.busy:
-                return
-            self.busy, self.error = True, ""
-            phone_id, shown = self.phone_id, self.formatted or self.number
-        await self._send_code(phone_id, shown)
+        sent = _Sent()
 
-    async def _send_code(self, phone_id: str, shown: str) -> None:
-        """Send the code (`busy` is set by the caller, cleared here), then the wait for the next
+        def ended() -> None:
+            self._show(sent)
+
+        async with Busy(self, error="", read=lambda: (self.phone_id, self.formatted or self.number), then=ended) as run:
+            if run.refused:
+                return
+            sent = await self._send_code(*run.values)
+
+    async def _send_code(self, phone_id: str, shown: str) -> _Sent:
+        """Send the phone a code (outside the state lock); what to say, and the wait for the next
         resend (counted down in the page)."""
-        notice, error, resend_in = "", "", 0
         try:
             await self._call(accounts.prepare_verification, phone_id, self.router.session.client_ip)
-            notice, resend_in = f"We sent a code to {shown}.", int(RESEND_COOLDOWN.total_seconds())
+            return _Sent(f"We sent a code to {shown}.", "", int(RESEND_COOLDOWN.total_seconds()))
         except accounts.AccountError as exc:
             if exc.code == "verification_code_too_many_requests":
                 # A code went out moments ago (another tab): it still works, and the countdown
                 # on Resend code is the one place the wait is said.
-                notice, resend_in = f"We sent a code to {shown}.", int(exc.meta.get("seconds_left", 0))
-            else:
-                error = exc.message
-        finally:
-            async with self:
-                self.busy, self.error = False, error
-                set_resend_wait(self, resend_in)
-                if notice:
-                    self.notice = notice
+                return _Sent(f"We sent a code to {shown}.", "", int(exc.meta.get("seconds_left", 0)))
+            return _Sent("", exc.message, 0)
+
+    def _show(self, sent: _Sent) -> None:
+        self.error = sent.error
+        set_resend_wait(self, sent.resend_in)
+        if sent.notice:
+            self.notice = sent.notice
 
     @event
     def clear_error(self):
@@ -181,5 +191,5 @@ class AddPhoneState(SessionState):
         yield focus(ADDED_ID if self.step == "done" else CODE_ID)
 
 
-retryable("add_phone.submit_number", AddPhoneState.submit_number, "add a phone number")
-retryable("add_phone.use_for_mfa", AddPhoneState.use_for_mfa, "use this phone number for MFA")
+SUBMIT_NUMBER.finished_by(AddPhoneState.submit_number)
+USE_FOR_MFA.finished_by(AddPhoneState.use_for_mfa)

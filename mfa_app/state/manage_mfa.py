@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +16,7 @@ from mfa_app.accounts.numbers import display
 from mfa_app.accounts.wording import event_sentence, unused_backup_codes
 from mfa_app.state.busy import Busy
 from mfa_app.state.events import event
-from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
+from mfa_app.state.reverify import NeedsReverification, SensitiveAction, call_sensitive
 from mfa_app.state.session import SessionState, focus, go_to_backend
 
 # Where the keyboard focus goes when an action ends: the messages saying what happened, or the
@@ -25,6 +24,14 @@ from mfa_app.state.session import SessionState, focus, go_to_backend
 STATUS_ID = "manage-status"
 EVENTS_PER_PAGE = 10
 BACKUP_CODES_ID = "backup-codes"
+
+USE_FOR_MFA = SensitiveAction("manage.use_for_mfa", "use a phone number for MFA")
+MAKE_DEFAULT = SensitiveAction("manage.make_default", "change your default MFA phone")
+DISABLE_FOR_MFA = SensitiveAction("manage.disable_for_mfa", "stop using a phone number for MFA")
+REMOVE = SensitiveAction("manage.remove", "remove a phone number from your account")
+GENERATE_BACKUP_CODES = SensitiveAction("manage.generate_backup_codes", "generate new backup codes")
+# The actions confirmed first, by the service's name for them (accounts.preview_phone_action).
+_CONFIRMED = {"disable_for_mfa": DISABLE_FOR_MFA, "remove": REMOVE}
 
 # New backup codes live only in the page (a React state the components render): Reflex would
 # store a state var with the tab's state on disk or in Redis. They reach the browser once, in
@@ -86,9 +93,10 @@ class ManageMfaState(SessionState):
     events_shown: rx.Field[int] = rx.field(EVENTS_PER_PAGE)
     more_events: rx.Field[bool] = rx.field(False)
     confirmation: rx.Field[Confirmation] = rx.field(default_factory=Confirmation)
-    # A JavaScript string literal: the id of the control that opened the confirmation.
-    confirmation_opener: rx.Field[str] = rx.field('""')
-    running: rx.Field[str] = rx.field("")  # the action that runs ("remove:phone_id", "generate"), "" when none
+    # The id of the control that opened the confirmation (SensitiveAction.key).
+    confirmation_opener: rx.Field[str] = rx.field("")
+    # The action that runs (SensitiveAction.key: "manage.remove-<phone id>"), "sign_out", "" when none.
+    running: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
     notice: rx.Field[str] = rx.field("")
 
@@ -132,16 +140,16 @@ class ManageMfaState(SessionState):
 
     async def _act(
         self,
-        running: str,
-        retry: tuple[str, list],
+        action: SensitiveAction,
+        args: list,
         fn,
-        *args,
+        *fn_args,
         on_success: Callable[[Any], None],
         focus_on_success: str = STATUS_ID,
         refused: str = "",
     ):
-        """Run one sensitive action, for background handlers: `running` while it runs (a second
-        action meanwhile is refused), re-verify if asked (then `retry` finishes it), say what
+        """Run `action` on `args` (for background handlers): `running` while it runs (a second
+        action meanwhile is refused), re-verify if asked (then the dialog finishes it), say what
         happened and move the focus there. `refused`: the sentence a refusal's reason follows."""
         done, result, error, reverify = False, None, "", None
 
@@ -151,11 +159,11 @@ class ManageMfaState(SessionState):
                 on_success(result)
             await self._refresh()
 
-        async with Busy(self, running, var="running", error="", notice="", then=ended) as run:
+        async with Busy(self, action.key(*args), var="running", error="", notice="", then=ended) as run:
             if run.refused:
                 return
             try:
-                result = await call_sensitive(self, *retry, fn, *args)
+                result = await call_sensitive(self, action, args, fn, *fn_args)
                 done = True
             except NeedsReverification as needed:
                 reverify = needed.event
@@ -164,11 +172,11 @@ class ManageMfaState(SessionState):
                 error = f"{refused}. {exc.message}" if refused and exc.code != "signed_out" else exc.message
         yield reverify if reverify is not None else focus(focus_on_success if done else STATUS_ID)
 
-    def _phone_act(self, action: str, phone_id: str, fn, *args, success: str):
+    def _phone_act(self, action: SensitiveAction, phone_id: str, fn, *args, success: str):
         def say(_result) -> None:
             self.notice = success
 
-        return self._act(f"{action}:{phone_id}", (f"manage.{action}", [phone_id]), fn, phone_id, *args, on_success=say)
+        return self._act(action, [phone_id], fn, phone_id, *args, on_success=say)
 
     @event(background=True)
     async def use_for_mfa(self, phone_id: str):
@@ -177,7 +185,7 @@ class ManageMfaState(SessionState):
         async with self:
             mfa_was_on = self.two_factor_enabled
         async for update in self._phone_act(
-            "use_for_mfa", phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
+            USE_FOR_MFA, phone_id, accounts.set_reserved_for_second_factor, True, success="Phone is now used for MFA."
         ):
             yield update
         async with self:
@@ -188,14 +196,14 @@ class ManageMfaState(SessionState):
     @event(background=True)
     async def make_default(self, phone_id: str):
         async for update in self._phone_act(
-            "make_default", phone_id, accounts.make_default_second_factor, success="Default MFA phone changed."
+            MAKE_DEFAULT, phone_id, accounts.make_default_second_factor, success="Default MFA phone changed."
         ):
             yield update
 
     @event(background=True)
     async def disable_for_mfa(self, phone_id: str):
         async for update in self._phone_act(
-            "disable_for_mfa",
+            DISABLE_FOR_MFA,
             phone_id,
             accounts.set_reserved_for_second_factor,
             False,
@@ -205,7 +213,7 @@ class ManageMfaState(SessionState):
 
     @event(background=True)
     async def remove(self, phone_id: str):
-        async for update in self._phone_act("remove", phone_id, accounts.destroy_phone, success="Phone removed."):
+        async for update in self._phone_act(REMOVE, phone_id, accounts.destroy_phone, success="Phone removed."):
             yield update
 
     @event
@@ -217,7 +225,7 @@ class ManageMfaState(SessionState):
         except accounts.AccountError as exc:
             self.error = exc.message
             return focus(STATUS_ID)
-        self.confirmation_opener = json.dumps(f"manage.{action}-{phone_id}")
+        self.confirmation_opener = _CONFIRMED[action].key(phone_id)
         self.confirmation = Confirmation(
             action, phone_id, preview.allowed, preview.title, preview.explanation, preview.confirm_label
         )
@@ -247,8 +255,8 @@ class ManageMfaState(SessionState):
             new_codes.append(result.codes)
 
         async for update in self._act(
-            "generate",
-            ("manage.generate_backup_codes", []),
+            GENERATE_BACKUP_CODES,
+            [],
             accounts.create_backup_codes,
             on_success=show,
             focus_on_success=BACKUP_CODES_ID,
@@ -277,11 +285,11 @@ class ManageMfaState(SessionState):
         return [NEW_BACKUP_CODES.push([]), _LEAVE_FREELY, go_to_backend(routes.paths.sign_out)]
 
 
-retryable("manage.use_for_mfa", ManageMfaState.use_for_mfa, "use a phone number for MFA")
-retryable("manage.make_default", ManageMfaState.make_default, "change your default MFA phone")
-retryable("manage.disable_for_mfa", ManageMfaState.disable_for_mfa, "stop using a phone number for MFA")
-retryable("manage.remove", ManageMfaState.remove, "remove a phone number from your account")
-retryable("manage.generate_backup_codes", ManageMfaState.generate_backup_codes, "generate new backup codes")
+USE_FOR_MFA.finished_by(ManageMfaState.use_for_mfa)
+MAKE_DEFAULT.finished_by(ManageMfaState.make_default)
+DISABLE_FOR_MFA.finished_by(ManageMfaState.disable_for_mfa)
+REMOVE.finished_by(ManageMfaState.remove)
+GENERATE_BACKUP_CODES.finished_by(ManageMfaState.generate_backup_codes)
 
 
 def _utc_iso(moment: datetime) -> str:

@@ -4,8 +4,8 @@ the action that needed it (like Clerk's useReverification)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventCallback
@@ -16,21 +16,32 @@ from mfa_app.state.busy import Busy
 from mfa_app.state.events import event
 from mfa_app.state.session import SessionState
 
-# Actions the dialog may finish, by name: filled in by the states that own them.
-_RETRYABLE: dict[str, Callable[..., object]] = {}
-_PURPOSES: dict[str, str] = {}
+
+@dataclasses.dataclass(frozen=True)
+class SensitiveAction:
+    """An action that may ask the person to re-verify first ("remove a phone number"). Its `key`
+    on the action's arguments is at once the name the dialog finishes it by, the id of the
+    control that starts it (disabled while it runs, so it loses the focus: the dialog gives the
+    focus back to it) and what the owning state's busy var holds while it runs. One value for
+    the three, so the states and the components can't drift apart."""
+
+    name: str  # "manage.remove": unique among the sensitive actions
+    purpose: str  # what the dialog says it confirms: "remove a phone number from your account"
+
+    def key(self, *args: Any) -> Any:
+        """`name`, then each argument after a "-": a str for the states, a Var for components."""
+        key: Any = self.name
+        for arg in args:
+            key = key + "-" + arg
+        return key
+
+    def finished_by(self, handler: Callable[..., object]) -> None:
+        """The event the dialog calls, with the action's arguments, once the person is verified."""
+        _FINISHERS[self.name] = (self, handler)
 
 
-def retryable(name: str, handler: Callable[..., object], purpose: str) -> None:
-    """Let the dialog finish `name`, which it names as `purpose` ("remove a phone number"). The
-    control that starts it has the id `focus_id(name, args)`: it is disabled while its event
-    runs (so it loses the focus), and the dialog gives the focus back to it when it closes."""
-    _RETRYABLE[name] = handler
-    _PURPOSES[name] = purpose
-
-
-def focus_id(action: str, args: list | tuple = ()) -> str:
-    return "-".join([action, *map(str, args)])
+# The actions the dialog may finish, by name: filled in by the states that own them.
+_FINISHERS: dict[str, tuple[SensitiveAction, Callable[..., object]]] = {}
 
 
 @dataclasses.dataclass
@@ -54,8 +65,8 @@ class ReverifyState(SessionState):
     error: rx.Field[str] = rx.field("")
     busy: rx.Field[bool] = rx.field(False)
     sending: rx.Field[bool] = rx.field(False)
-    # A JavaScript string literal: the id of the control that started the action.
-    return_focus: rx.Field[str] = rx.field('""')
+    # The id of the control that started the action (SensitiveAction.key).
+    return_focus: rx.Field[str] = rx.field("")
 
     _retry_action: str = ""
     _retry_args: tuple = ()
@@ -63,11 +74,11 @@ class ReverifyState(SessionState):
     @event
     async def start(self, action: str, args: list):
         """Open the dialog for `action`, to be finished with `args` once verified."""
-        if action not in _RETRYABLE:
+        if action not in _FINISHERS:
             return
         self._retry_action, self._retry_args = action, tuple(args)
-        self.purpose = _PURPOSES[action]
-        self.return_focus = json.dumps(focus_id(action, args))
+        sensitive = _FINISHERS[action][0]
+        self.purpose, self.return_focus = sensitive.purpose, sensitive.key(*args)
         self.error, self.sent_to, self.busy = "", "", False
         try:
             status = await self._call(accounts.reverification_status)
@@ -119,8 +130,8 @@ class ReverifyState(SessionState):
             except accounts.AccountError as exc:
                 error = exc.message
         # Cancelled while the check ran: verified, but nothing to finish.
-        if verified and action in _RETRYABLE:
-            yield _RETRYABLE[action](*args)
+        if verified and action in _FINISHERS:
+            yield _FINISHERS[action][1](*args)
 
     @event
     def cancel(self):
@@ -134,7 +145,7 @@ class ReverifyState(SessionState):
     def _nothing_to_finish(self) -> bool:
         """Called by name without an open dialog, there is nothing to finish: don't spend the
         person's code (or count a failure) on it."""
-        if not self.is_open or self._retry_action not in _RETRYABLE:
+        if not self.is_open or self._retry_action not in _FINISHERS:
             self._close()
             return True
         return False
@@ -151,12 +162,13 @@ class NeedsReverification(Exception):
         self.event = event
 
 
-async def call_sensitive(state: SessionState, action: str, args: list, fn, *fn_args):
+async def call_sensitive(state: SessionState, action: SensitiveAction, args: list, fn, *fn_args):
     """Call a sensitive service function; when it answers session_reverification_required,
-    raise NeedsReverification with the event that opens the dialog and later retries `action`."""
+    raise NeedsReverification with the event that opens the dialog and later finishes `action`
+    with `args`."""
     try:
         return await state._call(fn, *fn_args)
     except accounts.AccountError as exc:
         if exc.code == "session_reverification_required":
-            raise NeedsReverification(ReverifyState.start(action, args)) from None
+            raise NeedsReverification(ReverifyState.start(action.name, args)) from None
         raise

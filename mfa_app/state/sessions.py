@@ -13,10 +13,12 @@ import reflex as rx
 from mfa_app import accounts
 from mfa_app.state.busy import Busy
 from mfa_app.state.events import event
-from mfa_app.state.reverify import NeedsReverification, call_sensitive, retryable
+from mfa_app.state.reverify import NeedsReverification, SensitiveAction, call_sensitive
 from mfa_app.state.session import SessionState, focus
 
 STATUS_ID = "sessions-status"
+REVOKE = SensitiveAction("sessions.revoke", "sign out another session")
+REVOKE_OTHERS = SensitiveAction("sessions.revoke_others", "sign out of all other sessions")
 
 
 @dataclasses.dataclass
@@ -34,7 +36,7 @@ def _when(moment: datetime) -> str:
 
 class SessionsState(SessionState):
     sessions: rx.Field[list[SessionView]] = rx.field(default_factory=list)
-    running: rx.Field[str] = rx.field("")  # the action that runs ("revoke:session_id"), "" when none
+    running: rx.Field[str] = rx.field("")  # the action that runs (SensitiveAction.key), "" when none
     error: rx.Field[str] = rx.field("")
     notice: rx.Field[str] = rx.field("")
 
@@ -55,8 +57,8 @@ class SessionsState(SessionState):
             for s in listed
         ]
 
-    async def _act(self, running: str, retry: tuple[str, list], fn, *args, said: Callable[[Any], str]):
-        """Run one sensitive action (for background handlers), like the manage page's actions:
+    async def _act(self, action: SensitiveAction, args: list, fn, *fn_args, said: Callable[[Any], str]):
+        """Run `action` on `args` (for background handlers), like the manage page's actions:
         `running` while it runs, re-verify if asked, say what happened and move the focus there."""
         notice, error, reverify = "", "", None
 
@@ -64,11 +66,11 @@ class SessionsState(SessionState):
             self.error, self.notice = error, notice
             await self._refresh()
 
-        async with Busy(self, running, var="running", error="", notice="", then=ended) as run:
+        async with Busy(self, action.key(*args), var="running", error="", notice="", then=ended) as run:
             if run.refused:
                 return
             try:
-                notice = said(await call_sensitive(self, *retry, fn, *args))
+                notice = said(await call_sensitive(self, action, args, fn, *fn_args))
             except NeedsReverification as needed:
                 reverify = needed.event
             except accounts.AccountError as exc:
@@ -78,8 +80,8 @@ class SessionsState(SessionState):
     @event(background=True)
     async def revoke(self, session_id: str):
         async for update in self._act(
-            f"revoke:{session_id}",
-            ("sessions.revoke", [session_id]),
+            REVOKE,
+            [session_id],
             accounts.revoke_session,
             session_id,
             said=lambda _: "That session was signed out.",
@@ -89,13 +91,13 @@ class SessionsState(SessionState):
     @event(background=True)
     async def revoke_others(self):
         async for update in self._act(
-            "revoke_others",
-            ("sessions.revoke_others", []),
+            REVOKE_OTHERS,
+            [],
             accounts.revoke_other_sessions,
             said=lambda count: f"Signed out of {count} other session{'' if count == 1 else 's'}.",
         ):
             yield update
 
 
-retryable("sessions.revoke", SessionsState.revoke, "sign out another session")
-retryable("sessions.revoke_others", SessionsState.revoke_others, "sign out of all other sessions")
+REVOKE.finished_by(SessionsState.revoke)
+REVOKE_OTHERS.finished_by(SessionsState.revoke_others)

@@ -352,7 +352,7 @@ def assert_nothing_leaked(page: Page, person: Person, numbers: Iterator[str] | l
 def manage_error(page: Page, mark: int, action: str, phone_id: str) -> str:
     """Wait for a ManageMfaState phone action to finish; its error message."""
     page.wait_for(
-        lambda s: page.view("ManageMfaState", s).get("running") == f"{action}:{phone_id}",
+        lambda s: page.view("ManageMfaState", s).get("running") == f"manage.{action}-{phone_id}",  # SensitiveAction.key
         f"{action} to start",
         since=mark,
     )
