@@ -8,6 +8,11 @@
     reset-mfa EMAIL --reason TEXT     turn MFA off (lost phone and backup codes), tell the user
     purge                             delete rows kept past the retention settings
 
+`--identity MODULE:NAME` (before the command) names the host's identity, as the app mounts it:
+an object, or a class made with no arguments (`mfa_app.clerk:ClerkIdentity`). With it, a change
+reaches the identity as the pages' changes do (reset-mfa turns MFA off in Clerk too); without it
+the commands work on mfa_app's tables alone (the built-in accounts).
+
 The changing commands ask for confirmation unless --yes, and print what they changed. The exit
 status is 0 on success, 1 when refused (an unknown account, nothing found, not confirmed) and 2
 for a usage error. The rules are the service's (mfa_app/accounts/support.py); this only parses
@@ -17,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import sys
 from collections.abc import Callable
 
-from mfa_app.accounts import AccountContext, AccountError, build_context, housekeeping, support
+from mfa_app.accounts import AccountContext, AccountError, housekeeping, support
+from mfa_app.identity import BuiltInAccounts, Identity, context_for
 from mfa_app.settings import get_settings
 
 TIME = "%Y-%m-%d %H:%M UTC"
@@ -28,6 +35,11 @@ TIME = "%Y-%m-%d %H:%M UTC"
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="mfa-admin", description="Support tasks for mfa_app accounts.")
+    root.add_argument(
+        "--identity",
+        metavar="MODULE:NAME",
+        help="the host's identity (an object, or a class made with no arguments), e.g. mfa_app.clerk:ClerkIdentity",
+    )
     commands = root.add_subparsers(dest="command", required=True)
     commands.add_parser("find", help="accounts whose email address contains TEXT").add_argument("text")
     commands.add_parser("show", help="an account's phones, MFA, lockout and recent events").add_argument("email")
@@ -55,8 +67,21 @@ def run(ctx: AccountContext, argv: list[str] | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """The `mfa-admin` entry point."""
-    parser().parse_args(argv)  # a usage error exits (2) before the database is opened
-    return run(build_context(get_settings()), argv)
+    args = parser().parse_args(argv)  # a usage error exits (2) before the database is opened
+    identity = load_identity(args.identity) if args.identity else BuiltInAccounts()
+    return run(context_for(identity, get_settings()), argv)
+
+
+def load_identity(path: str) -> Identity | BuiltInAccounts:
+    """`MODULE:NAME`: the object, or an instance of the class, it names (a usage error else)."""
+    module, _, name = path.partition(":")
+    try:
+        found = getattr(importlib.import_module(module), name) if module and name else None
+    except (ImportError, AttributeError):
+        found = None
+    if found is None:
+        parser().error(f"--identity {path}: no such MODULE:NAME")
+    return found() if isinstance(found, type) else found
 
 
 def _find(ctx: AccountContext, args) -> int:

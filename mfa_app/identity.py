@@ -16,7 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from mfa_app.accounts import HostUser
+from sqlalchemy.engine import Engine
+
+from mfa_app.accounts import AccountContext, HostUser, build_context
+from mfa_app.accounts.mirror import FactorMirror
+from mfa_app.settings import Settings
+from mfa_app.sms.base import SmsSender
 
 __all__ = ["BuiltInAccounts", "HostUser", "Identity", "PasswordCheck", "Request", "SessionSignOut"]
 
@@ -62,3 +67,22 @@ class SessionSignOut(Protocol):
 class BuiltInAccounts:
     """mfa_app's own accounts: its sign-up, sign-in and password-reset pages, its passwords and
     its session cookie. Mounted with it, mfa_app is a standalone app (see mfa_app/mfa_app.py)."""
+
+
+def context_for(
+    identity: Identity | BuiltInAccounts,
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    sms_sender: SmsSender | None = None,
+) -> AccountContext:
+    """The service's context on `identity`: what of the optional protocols it implements (its
+    password check, its copy of the second factor, its sign-out of sessions) the rules use."""
+    return build_context(
+        settings,
+        engine=engine,
+        sms_sender=sms_sender,
+        check_password=identity.check_password if isinstance(identity, PasswordCheck) else None,
+        mirror=identity if isinstance(identity, FactorMirror) else None,
+        sign_out_host_sessions=identity.sign_out_sessions if isinstance(identity, SessionSignOut) else None,
+    )

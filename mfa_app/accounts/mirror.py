@@ -127,12 +127,29 @@ def write(
 ) -> T:
     """`ctx.write(work)` for a change to the second factor of the user signed in by `token`,
     pushed to the mirror first (the module's docstring says why)."""
+    if ctx.mirror is None:
+        return ctx.write(work)
+    try:
+        with ctx.read() as db:
+            user_id = sessions.find(ctx, db, token).user_id
+    except AccountError:
+        return ctx.write(work)  # signed out: the same refusal
+    return write_for_user(ctx, user_id, work, new_backup_codes=new_backup_codes)
+
+
+def write_for_user(
+    ctx: AccountContext,
+    user_id: str,
+    work: Callable[[Session], T],
+    *,
+    new_backup_codes: list[str] | None = None,
+) -> T:
+    """`write`, for the second factor of a user found otherwise (support's reset of MFA)."""
     mirror = ctx.mirror
     if mirror is None:
         return ctx.write(work)
     try:
         with ctx.read() as db:
-            user_id = sessions.find(ctx, db, token).user_id
             before = setup_of(db, user_id)
         after = _dry_run(ctx, work, user_id)
     except (AccountError, RefusedAfterCommit):

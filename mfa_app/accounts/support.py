@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from mfa_app.accounts import backup_codes, email_notices, events
+from mfa_app.accounts import backup_codes, email_notices, events, mirror
 from mfa_app.accounts.access import has_mfa
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
@@ -154,7 +154,10 @@ def reset_mfa(ctx: AccountContext, email: str, operator: str, reason: str) -> Mf
         events.record(db, user.id, "support.mfa_reset", f"by {operator}: {reason}", ctx.now())
         return user.email, phones, codes
 
-    to, phones, codes = ctx.write(work)
+    with ctx.read() as db:
+        user_id = _account(db, email).id
+    # Where the identity keeps its own copy of the second factor (Clerk), MFA goes off there first.
+    to, phones, codes = mirror.write_for_user(ctx, user_id, work)
     notified = email_notices.send(ctx, email_notices.mfa_reset_by_support(ctx, to))
     return MfaReset(phones=phones, backup_codes=codes, notified=notified)
 

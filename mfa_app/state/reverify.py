@@ -14,6 +14,7 @@ from mfa_app import accounts
 from mfa_app.state import second_factor
 from mfa_app.state.busy import Busy
 from mfa_app.state.events import event
+from mfa_app.state.second_factor import SecondFactorPhone, SecondFactorState
 from mfa_app.state.session import SessionState
 
 
@@ -44,27 +45,14 @@ class SensitiveAction:
 _FINISHERS: dict[str, tuple[SensitiveAction, Callable[..., object]]] = {}
 
 
-@dataclasses.dataclass
-class FactorPhone:
-    id: str
-    masked: str
-    default: bool
+class ReverifyState(SecondFactorState, SessionState):
+    """The second factor's view data and handlers are the sign-in's (SecondFactorState); `method`
+    may also be "password" here, for a user without MFA."""
 
-
-class ReverifyState(SessionState):
     is_open: rx.Field[bool] = rx.field(False)
     needs_password: rx.Field[bool] = rx.field(False)
-    method: rx.Field[str] = rx.field("phone_code")  # password / phone_code / backup_code
-    phones: rx.Field[list[FactorPhone]] = rx.field(default_factory=list)
-    backup_code_available: rx.Field[bool] = rx.field(False)
-    sent_to: rx.Field[str] = rx.field("")
-    resend_in: rx.Field[int] = rx.field(0)  # the wait for the next resend (second_factor.set_resend_wait)
-    resend_serial: rx.Field[int] = rx.field(0)
     # What the dialog confirms, in the person's words: "generate new backup codes".
     purpose: rx.Field[str] = rx.field("")
-    error: rx.Field[str] = rx.field("")
-    busy: rx.Field[bool] = rx.field(False)
-    sending: rx.Field[bool] = rx.field(False)
     # The id of the control that started the action (SensitiveAction.key).
     return_focus: rx.Field[str] = rx.field("")
 
@@ -86,7 +74,7 @@ class ReverifyState(SessionState):
             self.error = exc.message
             return
         self.needs_password = status.level == "first_factor"
-        self.phones = [FactorPhone(p.phone_number_id or "", p.safe_identifier or "", p.default) for p in status.phones]
+        self.phones = [SecondFactorPhone(p.phone_number_id or "", p.safe_identifier or "") for p in status.phones]
         self.backup_code_available = "backup_code" in status.factors
         self.method = "password" if self.needs_password else "phone_code"
         self.is_open = True
@@ -96,19 +84,6 @@ class ReverifyState(SessionState):
     @event(background=True)
     async def send_code(self, phone_id: str):
         await second_factor.send_code(self, phone_id, lambda: self._call(accounts.prepare_reverification, phone_id))
-
-    @event
-    def use_backup_code(self):
-        self.method, self.error = "backup_code", ""
-
-    @event
-    def use_text_message(self):
-        self.method, self.error = "phone_code", ""
-
-    @event
-    def clear_error(self):
-        """The person types again: the message about the last try is done with."""
-        self.error = ""
 
     @event(background=True)
     async def submit(self, form_data: dict):

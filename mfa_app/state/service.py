@@ -24,9 +24,8 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Engine
 
 from mfa_app import accounts
-from mfa_app.accounts import AccountContext, HostUser, build_context
-from mfa_app.accounts.mirror import FactorMirror
-from mfa_app.identity import BuiltInAccounts, Identity, PasswordCheck, SessionSignOut
+from mfa_app.accounts import AccountContext, HostUser
+from mfa_app.identity import BuiltInAccounts, Identity, context_for
 from mfa_app.settings import Settings, get_settings
 from mfa_app.sms.base import SmsSender
 
@@ -69,17 +68,7 @@ def built_in_accounts() -> bool:
 @lru_cache(maxsize=1)
 def context() -> AccountContext:
     setup = current()
-    check = setup.identity.check_password if isinstance(setup.identity, PasswordCheck) else None
-    mirror = setup.identity if isinstance(setup.identity, FactorMirror) else None
-    sign_out = setup.identity.sign_out_sessions if isinstance(setup.identity, SessionSignOut) else None
-    return build_context(
-        setup.settings,
-        engine=setup.engine,
-        sms_sender=setup.sms_sender,
-        check_password=check,
-        mirror=mirror,
-        sign_out_host_sessions=sign_out,
-    )
+    return context_for(setup.identity, setup.settings, engine=setup.engine, sms_sender=setup.sms_sender)
 
 
 HASHING_NICENESS = 10  # Linux: a nice-10 thread gets about a tenth of a core a nice-0 one wants

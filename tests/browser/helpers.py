@@ -4,12 +4,14 @@ tests/browser/conftest.py keeps the fixtures."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,6 +135,27 @@ class App:
 
 def _user_id(email: str):
     return sa.select(UserRow.id).where(UserRow.email == email).scalar_subquery()
+
+
+@contextlib.contextmanager
+def serve_example(
+    name: str, data_dir: Path, *, database_url: str, env: dict[str, str], ready_path: str
+) -> Iterator[prod_server.Server]:
+    """An example host of examples/, built and served as in production (one worker, no Redis),
+    with mfa_app imported from this checkout and `env` added to its settings. The examples keep
+    their data in SQLite: they run in the SQLite pass (a test of theirs asks for no
+    `database_server` fixture, so the PostgreSQL pass leaves it out)."""
+    with prod_server.serve(
+        ROOT / "examples" / name,
+        database_url=database_url,
+        redis_url="",
+        data_dir=data_dir,
+        workers=1,
+        log=data_dir / "reflex.log",
+        env={"PYTHONPATH": str(ROOT), **env},
+        ready_path=ready_path,
+    ) as server:
+        yield server
 
 
 def shoot(page: Page, name: str) -> None:

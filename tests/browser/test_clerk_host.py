@@ -19,8 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.components.phone_lists import FIXED_DEFAULT_NOTE
-from tests.browser import prod_server
-from tests.browser.helpers import ROOT, App, use_backup_code
+from tests.browser.helpers import App, serve_example, use_backup_code
 from tests.clerk.helpers import PASSWORD, SECRET_KEY, FakeClerk, Keys, new_session_id
 
 USER, EMAIL = "user_grace", "grace@example.com"
@@ -47,26 +46,15 @@ def keys() -> Keys:
 
 @pytest.fixture(scope="module")
 def clerk_host(tmp_path_factory, clerk: FakeClerk, keys: Keys) -> Iterator[App]:
-    """In the SQLite pass only (no `database_server` fixture)."""
     data_dir = tmp_path_factory.mktemp("clerk-host")
     database_url = f"sqlite:///{data_dir}/mfa.db"
     env = {
-        "PYTHONPATH": str(ROOT),
         "CLERK_SECRET_KEY": SECRET_KEY,
         "CLERK_JWT_KEY": keys.public_pem.replace("\n", "\\n"),
         "CLERK_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
         "CLERK_API_URL": clerk.api_url,
     }
-    with prod_server.serve(
-        ROOT / "examples" / "clerk_host",
-        database_url=database_url,
-        redis_url="",
-        data_dir=data_dir,
-        workers=1,
-        log=data_dir / "reflex.log",
-        env=env,
-        ready_path="/sign-in",
-    ) as server:
+    with serve_example("clerk_host", data_dir, database_url=database_url, env=env, ready_path="/sign-in") as server:
         yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server)
 
 

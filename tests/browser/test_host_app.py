@@ -13,8 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import prod_server
-from tests.browser.helpers import ROOT, App, use_backup_code
+from tests.browser.helpers import App, serve_example, use_backup_code
 
 PHONE = ("(415) 555-0188", "+14155550188", "+1 415-555-0188")
 PASSWORD = "host app password"
@@ -22,20 +21,10 @@ PASSWORD = "host app password"
 
 @pytest.fixture(scope="module")
 def host_app(tmp_path_factory) -> Iterator[App]:
-    """The example host keeps all its data in SQLite under EXAMPLE_DATA_DIR: it runs in the
-    SQLite pass (no `database_server` fixture, so the PostgreSQL pass leaves it out)."""
+    """The example host keeps all its data in SQLite under EXAMPLE_DATA_DIR."""
     data_dir = tmp_path_factory.mktemp("host-app")
-    env = {"EXAMPLE_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
-    with prod_server.serve(
-        ROOT / "examples" / "host_app",
-        database_url="",
-        redis_url="",
-        data_dir=data_dir,
-        workers=1,
-        log=data_dir / "reflex.log",
-        env=env,
-        ready_path="/login",
-    ) as server:
+    env = {"EXAMPLE_DATA_DIR": str(data_dir)}
+    with serve_example("host_app", data_dir, database_url="", env=env, ready_path="/login") as server:
         yield App(url=server.url, data_dir=data_dir, database_url=f"sqlite:///{data_dir}/host.db")
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from mfa_app import accounts
+from mfa_app import accounts, admin
 from mfa_app.accounts import mirror
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.mirror import FactorMirror
@@ -203,6 +203,37 @@ def test_clerk_not_answering_for_a_backup_code_uses_it_nowhere(
         return
     accounts.reverify(ada.ctx, ada.token, "backup_code", codes[2])  # the next try works
     assert accounts.count_backup_codes(ada.ctx, ada.token) == 9
+
+
+def test_supports_reset_of_mfa_turns_it_off_in_clerk_too(ada: Clerked, codes: list[str], capsys) -> None:
+    status = admin.run(ada.ctx, ["reset-mfa", "ada@example.com", "--reason", "ticket 7", "--yes"])
+    assert status == 0, capsys.readouterr().err
+    user = ada.clerk_user
+    assert (user["two_factor_enabled"], user["backup_code_enabled"]) == (False, False)
+    assert not any(p["reserved_for_second_factor"] for p in user["phone_numbers"])
+    assert ("DELETE", "/v1/users/user_ada/mfa") in ada.calls()
+    assert accounts.get_user(ada.ctx, ada.token).two_factor_enabled is False
+
+
+def test_a_reset_clerk_does_not_take_changes_nothing(ada: Clerked, codes: list[str], capsys) -> None:
+    ada.clerk.fail("503", "503", "503")
+    status = admin.run(ada.ctx, ["reset-mfa", "ada@example.com", "--reason", "ticket 7", "--yes"])
+    assert (status, capsys.readouterr().err.strip()) == (1, UNAVAILABLE)
+    assert ada.clerk_user["two_factor_enabled"] is True
+    assert accounts.get_user(ada.ctx, ada.token).two_factor_enabled is True
+    assert accounts.count_backup_codes(ada.ctx, ada.token) == 10
+
+
+def test_the_admin_commands_take_the_hosts_identity_by_name(clerk_settings: ClerkSettings, monkeypatch) -> None:
+    for name, value in clerk_settings.model_dump().items():
+        monkeypatch.setenv(f"CLERK_{name.upper()}", str(value.get_secret_value() if name == "secret_key" else value))
+    identity = admin.load_identity("mfa_app.clerk:ClerkIdentity")
+    assert isinstance(identity, ClerkIdentity)
+    assert admin.load_identity("mfa_app.identity:BuiltInAccounts").__class__.__name__ == "BuiltInAccounts"
+    for wrong in ("mfa_app.clerk:NoSuchThing", "no_such_module:X", "mfa_app.clerk"):
+        with pytest.raises(SystemExit) as usage:
+            admin.load_identity(wrong)
+        assert usage.value.code == 2
 
 
 def test_codes_clerk_makes_itself_when_a_first_phone_is_reserved_are_deleted(ada: Clerked, outbox: Outbox) -> None:
