@@ -9,6 +9,7 @@ says so rather than "You must be logged in"."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ MANAGE = "/settings/security/manage-mfa"
 # A publishable key naming a Frontend API that does not exist: the page asks for ClerkJS there
 # and goes on without it.
 PUBLISHABLE_KEY = "pk_test_Y2xlcmsuZXhhbXBsZS5pbnZhbGlkJA"
+CLERK_JS = "https://clerk.example.invalid/npm/@clerk/clerk-js@5/dist/clerk.browser.js"  # the key's Frontend API
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,12 @@ def signed_in_with_clerk(
     the whole test: ClerkJS would renew it every minute)."""
     session_id = new_session_id()
     clerk.add_session(session_id, user)
-    token = keys.token(user, session_id, azp=app.url, exp=int(time.time()) + 3600, **claims)
+    return tab_with_token(
+        browser, app, keys.token(user, session_id, azp=app.url, exp=int(time.time()) + 3600, **claims)
+    )
+
+
+def tab_with_token(browser: Browser, app: App, token: str) -> Page:
     context = browser.new_context(base_url=app.url, locale="en-US")
     context.add_cookies([{"name": "__session", "value": token, "url": app.url}])
     page = context.new_page()
@@ -101,8 +108,7 @@ def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_ho
     page.goto(MANAGE)
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     expect(page.get_by_text(EMAIL)).to_be_visible()  # the Clerk user's primary address
-    clerk_js = "https://clerk.example.invalid/npm/@clerk/clerk-js@5/dist/clerk.browser.js"  # the key's Frontend API
-    expect(page.locator(f'script[src="{clerk_js}"]')).to_have_count(1)
+    expect(page.locator(f'script[src="{CLERK_JS}"]')).to_have_count(1)
 
     # A Clerk sign-in mfa_app has not seen re-verifies before its first change.
     add_verified_phone(page, app, FIRST, password=True)
@@ -166,4 +172,34 @@ def test_clerk_not_answering_while_a_page_loads_is_said_not_taken_for_signed_out
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
     expect(page.get_by_text("linus@example.com")).to_be_visible()
+    page.context.close()
+
+
+# What the test's ClerkJS does: renew the token when it loads (the real one asks Clerk's Frontend API).
+FAKE_CLERK_JS = "window.Clerk = { session: { id: 'renewed' }, async load() { document.cookie = %s; } };"
+
+
+def test_a_page_opened_with_an_expired_token_is_loaded_again_once_clerkjs_renewed_it(
+    browser: Browser, clerk_host: App, keys: Keys, clerk: FakeClerk
+):
+    """No tab ran ClerkJS for a while: the page opens with an expired `__session`, mfa_app's
+    socket connects with it (signed out), then ClerkJS renews it and the page loads again."""
+    user, session_id, now = "user_ken", new_session_id(), int(time.time())
+    clerk.add_user(user, "ken@example.com")  # no MFA: the page opens without the second factor
+    clerk.add_session(session_id, user)
+    expired = keys.token(user, session_id, azp=clerk_host.url, iat=now - 600, nbf=now - 600, exp=now - 300)
+    fresh = keys.token(user, session_id, azp=clerk_host.url, exp=now + 3600)
+    page = tab_with_token(browser, clerk_host, expired)
+    loads = []
+
+    def clerk_js(route):
+        loads.append(route.request.url)
+        route.fulfill(content_type="text/javascript", body=FAKE_CLERK_JS % json.dumps(f"__session={fresh}; path=/"))
+
+    page.context.route(CLERK_JS, clerk_js)
+    page.goto(MANAGE)
+    expect(page.get_by_role("heading", name="User MFA Settings")).to_be_visible()
+    expect(page.get_by_text("ken@example.com")).to_be_visible()
+    assert len(loads) == 2  # the page, then the page loaded again with the renewed token (once)
+    assert {c["name"]: c["value"] for c in page.context.cookies()}["__session"] == fresh
     page.context.close()

@@ -8,6 +8,7 @@ asks for them. The settings come from CLERK_SECRET_KEY, CLERK_JWT_KEY and CLERK_
 from __future__ import annotations
 
 import base64
+import json
 import os
 
 import reflex as rx
@@ -26,20 +27,36 @@ def frontend_api(publishable_key: str) -> str:
     return base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode().rstrip("$")
 
 
+# ClerkJS from the instance's Frontend API, as Clerk's JavaScript quickstart loads it; then, for a
+# page opened with a `__session` token that had expired (no tab renewed it in the last minute),
+# one reload once ClerkJS has renewed it: mfa_app's websocket connected with the old token.
+CLERK_JS = """((publishableKey, source) => {
+  if (window.clerkReady) return;
+  const token = document.cookie.split('; ').find((c) => c.startsWith('__session='))?.slice(10);
+  const expiresAt = (jwt) => {
+    try { return JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).exp * 1000; }
+    catch { return 0; }
+  };
+  const staleAtOpen = !token || expiresAt(token) < Date.now();
+  window.clerkReady = new Promise((ready) => {
+    const script = document.createElement('script');
+    script.setAttribute('data-clerk-publishable-key', publishableKey);
+    script.crossOrigin = 'anonymous';
+    script.async = true;
+    script.src = source;
+    script.addEventListener('load', async () => { await window.Clerk.load(); ready(window.Clerk); });
+    document.head.appendChild(script);
+  });
+  window.clerkReady.then((clerk) => { if (staleAtOpen && clerk.session) window.location.reload(); });
+})"""
+
+
 def clerk_js() -> list[rx.Component]:
     """ClerkJS on every page: it signs people in and renews the one-minute `__session` token."""
     if not PUBLISHABLE_KEY:
         return []
-    return [
-        rx.script(
-            src=f"https://{frontend_api(PUBLISHABLE_KEY)}/npm/@clerk/clerk-js@5/dist/clerk.browser.js",
-            custom_attrs={"data-clerk-publishable-key": PUBLISHABLE_KEY, "crossorigin": "anonymous"},
-        ),
-        rx.script(
-            "window.clerkReady = new Promise((ready) => window.addEventListener('load', async () => {"
-            " if (window.Clerk) { await window.Clerk.load(); ready(window.Clerk); } }));"
-        ),
-    ]
+    source = f"https://{frontend_api(PUBLISHABLE_KEY)}/npm/@clerk/clerk-js@5/dist/clerk.browser.js"
+    return [rx.script(f"{CLERK_JS}({json.dumps(PUBLISHABLE_KEY)}, {json.dumps(source)});")]
 
 
 def header() -> rx.Component:
