@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy.engine import Engine
+from starlette.routing import BaseRoute
 
 from mfa_app.accounts import AccountContext, HostUser, build_context
 from mfa_app.accounts.mirror import FactorMirror
 from mfa_app.settings import Settings
 from mfa_app.sms.base import SmsSender
 
-__all__ = ["BuiltInAccounts", "HostUser", "Identity", "PasswordCheck", "Request", "SessionSignOut"]
+__all__ = ["BuiltInAccounts", "HostUser", "Identity", "MirrorRoutes", "PasswordCheck", "Request", "SessionSignOut"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,20 @@ class Identity(Protocol):
 class PasswordCheck(Protocol):
     def check_password(self, user_id: str, password: str) -> bool:
         """Whether `password` is this user's (for step-up re-verification)."""
+        ...
+
+
+# What mfa_app does with a change a mirror reports (accounts.follow_mirror): the user's id and
+# the mirror's verified numbers, each with whether it is reserved for MFA there.
+FollowMirror = Callable[[str, Mapping[str, bool]], int]
+
+
+@runtime_checkable
+class MirrorRoutes(Protocol):
+    def http_routes(self, follow: FollowMirror) -> list[BaseRoute]:
+        """HTTP routes mfa_app adds next to the host's (a webhook endpoint the identity's own
+        service calls when a user's second factor changed there), which call `follow` with what
+        the identity has now. Empty when not configured."""
         ...
 
 

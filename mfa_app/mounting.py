@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
@@ -21,13 +21,14 @@ from reflex.app import default_backend_exception_handler
 from reflex.event import EventSpec
 from reflex.utils.prerequisites import get_states_dir
 from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
 
 from mfa_app import accounts, origins, routes
 from mfa_app.accounts import HostUser
 from mfa_app.components import layout as frame
 from mfa_app.dev_only import refuse_outbox_in_production
 from mfa_app.failures import backend_exception_handler
-from mfa_app.identity import BuiltInAccounts, Identity, Request
+from mfa_app.identity import BuiltInAccounts, Identity, MirrorRoutes, Request
 from mfa_app.logs import escape_every_log_record
 from mfa_app.private_files import keep_private
 from mfa_app.settings import Settings, get_settings
@@ -150,6 +151,10 @@ def mount(
         from mfa_app.http import auth_routes
 
         _add_api_transformer(app, auth_routes)
+    if isinstance(identity, MirrorRoutes):
+        identity_routes = identity.http_routes(_follow_mirror)
+        if identity_routes:
+            _add_api_transformer(app, Starlette(routes=identity_routes))
     app.register_lifespan_task(_migrate_then_purge)
     return Mfa(routes.paths)
 
@@ -187,6 +192,11 @@ def _add_pages(app: rx.App, built_in: bool, settings: Settings) -> None:
         from mfa_app.state.dev_outbox import DevOutboxState
 
         app.add_page(dev_outbox, route=paths.dev_outbox, title="SMS outbox", on_load=DevOutboxState.load)
+
+
+def _follow_mirror(user_id: str, at_mirror: Mapping[str, bool]) -> int:
+    """A change the identity reports (made in Clerk itself), taken by the service."""
+    return accounts.follow_mirror(service.context(), user_id, at_mirror)
 
 
 def _add_api_transformer(app: rx.App, transformer) -> None:

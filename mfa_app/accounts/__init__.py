@@ -7,6 +7,7 @@ from mfa_app.accounts.backup_codes import create_backup_codes
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.errors import AccountError
 from mfa_app.accounts.factory import build_context
+from mfa_app.accounts.follow import follow_mirror
 from mfa_app.accounts.hosted import HostUser
 from mfa_app.accounts.hosted import adopt as adopt_host_sign_in
 from mfa_app.accounts.hosted import begin_sign_in as begin_host_sign_in
@@ -52,6 +53,7 @@ __all__ = [
     "create_phone",
     "destroy_phone",
     "finish_handoff",
+    "follow_mirror",
     "get_user",
     "host_challenge",
     "host_sign_in_status",

@@ -201,7 +201,7 @@ def destroy_phone(ctx: AccountContext, token: str, phone_id: str) -> DeletedObje
         events.record(db, user.id, "phone.removed", mask(number), ctx.now())
         mfa_turned_off = was_mfa and not others
         if mfa_turned_off:
-            _turn_off_mfa(db, ctx, user.id)
+            turn_off_mfa(db, ctx, user.id)
         return number, mfa_turned_off
 
     number, mfa_turned_off = mirror.write(ctx, token, work)
@@ -291,11 +291,11 @@ def _unreserve(db: Session, ctx: AccountContext, phone: PhoneRow) -> bool:
     events.record(db, phone.user_id, "phone.disabled", mask(phone.phone_number), ctx.now())
     if others:
         return False
-    _turn_off_mfa(db, ctx, phone.user_id)
+    turn_off_mfa(db, ctx, phone.user_id)
     return True
 
 
-def _turn_off_mfa(db: Session, ctx: AccountContext, user_id: str) -> None:
+def turn_off_mfa(db: Session, ctx: AccountContext, user_id: str) -> None:
     """The last MFA phone is gone: MFA is off, and the backup codes stop working."""
     db.execute(sa.delete(BackupCodeRow).where(col(BackupCodeRow.user_id) == user_id))
     events.record(db, user_id, "mfa.disabled", "", ctx.now())

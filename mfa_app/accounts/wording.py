@@ -26,6 +26,10 @@ _EVENT_SENTENCES = {
     "support.unlocked": "Account unlocked {detail}",
     "support.sessions_revoked": "Sessions signed out by support ({detail})",
     "support.mfa_reset": "MFA turned off by support ({detail})",
+    # Changes made in the account's sign-in service (Clerk) itself, taken here (follow.py).
+    "mirror.phone.removed": "Phone number {detail} removed in your account's sign-in service",
+    "mirror.phone.reserved": "Phone number {detail} reserved for MFA in your account's sign-in service",
+    "mirror.phone.disabled": "Phone number {detail} no longer used for MFA in your account's sign-in service",
 }
 
 

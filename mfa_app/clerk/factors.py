@@ -91,6 +91,15 @@ class ClerkFactorMirror:
         return self._api.verify_totp(user_id, code)
 
 
+def numbers_at_clerk(user: dict[str, Any]) -> dict[str, bool]:
+    """The Clerk user's verified numbers, each with whether it is reserved for MFA there."""
+    return {
+        p["phone_number"]: bool(p.get("reserved_for_second_factor"))
+        for p in user.get("phone_numbers") or []
+        if p.get("phone_number") and _verified(p)
+    }
+
+
 def _verified(clerk_phone: dict[str, Any]) -> bool:
     verification = clerk_phone.get("verification") or {}
     return verification.get("status") == "verified"

@@ -10,22 +10,26 @@ at most once a minute per session), which is what the token's short life stands 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 
 import httpx
+from starlette.requests import Request as HttpRequest
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from mfa_app import origins
-from mfa_app.accounts import HostUser
+from mfa_app.accounts import AccountError, HostUser
 from mfa_app.accounts.mirror import FactorChange
-from mfa_app.clerk import session_token
+from mfa_app.clerk import session_token, webhooks
 from mfa_app.clerk.backend_api import BackendApi
 from mfa_app.clerk.cache import TtlCache
-from mfa_app.clerk.factors import ClerkFactorMirror
+from mfa_app.clerk.factors import ClerkFactorMirror, numbers_at_clerk
 from mfa_app.clerk.session_token import InvalidSessionToken, SessionClaims
 from mfa_app.clerk.settings import ClerkSettings
-from mfa_app.identity import Request
+from mfa_app.identity import FollowMirror, Request
 
 log = logging.getLogger("mfa_app.clerk")
 
@@ -56,6 +60,8 @@ class ClerkIdentity:
         self._factors = ClerkFactorMirror(self._api)
         self._emails: TtlCache[str] = TtlCache(EMAIL_TTL_S)
         self._active: TtlCache[bool] = TtlCache(SESSION_RECHECK_S)
+        self._webhook_secret = settings.webhook_signing_secret
+        self._webhook_path = settings.webhook_path
 
     def __repr__(self) -> str:
         return "ClerkIdentity()"
@@ -112,6 +118,45 @@ class ClerkIdentity:
     def use_backup_code(self, user_id: str, code: str) -> bool:
         """A backup code used in mfa_app, used up in Clerk too (factors.py)."""
         return self._factors.use_backup_code(user_id, code)
+
+    def http_routes(self, follow: FollowMirror) -> list[BaseRoute]:
+        """With CLERK_WEBHOOK_SIGNING_SECRET: the endpoint (CLERK_WEBHOOK_PATH) Clerk's dashboard
+        sends `user.updated` to. Each verified message has the user read again from the Backend
+        API and mfa_app follow what Clerk has now (accounts/follow.py). Answers 204 when done
+        (or nothing to do), 400 for a message that isn't Clerk's, 503 when Clerk couldn't be read
+        (Svix sends the message again later)."""
+        secret = self._webhook_secret.get_secret_value()
+        if not secret:
+            return []
+
+        async def receive(request: HttpRequest) -> Response:
+            body = await request.body()
+            try:
+                event = webhooks.verified_event(secret, request.headers, body, time.time())
+            except webhooks.InvalidWebhook as refused:
+                log.warning("clerk: webhook refused (%s)", refused)
+                return Response(status_code=400)
+            user_id = webhooks.user_changed(event)
+            if user_id is not None:
+                try:
+                    await asyncio.to_thread(self._follow, user_id, follow)
+                except AccountError as failed:
+                    log.warning("clerk: webhook not taken yet (%s)", failed.code)
+                    return Response(status_code=503)
+            return Response(status_code=204)
+
+        return [Route(self._webhook_path, receive, methods=["POST"])]
+
+    def _follow(self, user_id: str, follow: FollowMirror) -> None:
+        try:
+            user = self._api.user(user_id)
+        except AccountError as exc:
+            if exc.code == "signed_out":  # deleted in Clerk: its sessions end there
+                return
+            raise
+        changed = follow(user_id, numbers_at_clerk(user))
+        if changed:
+            log.info("clerk: %d phone change(s) made in Clerk taken for user %s", changed, user_id)
 
     def _email(self, user_id: str) -> str | None:
         email = self._emails.get(user_id)

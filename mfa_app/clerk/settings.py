@@ -19,6 +19,10 @@ class ClerkSettings(BaseSettings):
     # that several Clerk apps on one domain don't share one `__session`. Empty: only `__session`.
     publishable_key: str = ""
     api_url: str = "https://api.clerk.com/v1"
+    # The signing secret (whsec_…) of the webhook endpoint Clerk's dashboard sends user.updated
+    # to, so that changes made in Clerk itself reach mfa_app (webhooks.py); empty: no endpoint.
+    webhook_signing_secret: SecretStr = SecretStr("")
+    webhook_path: str = "/clerk/webhook"
     # Origins (scheme://host[:port]) whose pages may present a session token (its `azp`), comma
     # separated; empty means mfa_app's own origins (MFA_ALLOWED_ORIGINS, or Reflex's deploy_url).
     authorized_parties: str = ""

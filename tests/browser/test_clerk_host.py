@@ -15,13 +15,23 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.components.phone_lists import FIXED_DEFAULT_NOTE
 from tests.browser.helpers import App, serve_example, use_backup_code
-from tests.clerk.helpers import PASSWORD, SECRET_KEY, FakeClerk, Keys, new_session_id
+from tests.clerk.helpers import (
+    PASSWORD,
+    SECRET_KEY,
+    SIGNING_SECRET,
+    FakeClerk,
+    Keys,
+    new_session_id,
+    signed,
+    user_updated,
+)
 
 USER, EMAIL = "user_grace", "grace@example.com"
 FIRST = ("(415) 555-0171", "+14155550171", "+1 415-555-0171")
@@ -55,6 +65,7 @@ def clerk_host(tmp_path_factory, clerk: FakeClerk, keys: Keys) -> Iterator[App]:
         "CLERK_JWT_KEY": keys.public_pem.replace("\n", "\\n"),
         "CLERK_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
         "CLERK_API_URL": clerk.api_url,
+        "CLERK_WEBHOOK_SIGNING_SECRET": SIGNING_SECRET,
     }
     with serve_example("clerk_host", data_dir, database_url=database_url, env=env, ready_path="/sign-in") as server:
         yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server)
@@ -153,6 +164,15 @@ def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_ho
     passed = signed_in_with_clerk(browser, app, keys, clerk, fva=[0, 0])
     passed.goto("/")
     expect(passed.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
+
+    # An administrator turns MFA off in Clerk's dashboard: Clerk's webhook tells mfa_app.
+    at_clerk = httpx.delete(f"{clerk.api_url}/users/{USER}/mfa", headers={"Authorization": f"Bearer {SECRET_KEY}"})
+    assert at_clerk.is_success
+    body = user_updated(USER)
+    assert httpx.post(f"{app.url}/clerk/webhook", content=body, headers=signed(body)).status_code == 204
+    page.goto(MANAGE)
+    expect(page.get_by_text("There are currently no phone numbers reserved for MFA.")).to_be_visible()
+    expect(page.get_by_text("MFA turned off", exact=True)).to_be_visible()  # a security event
     for tab in (page, later, passed):
         tab.context.close()
 

@@ -128,7 +128,12 @@ def test_two_sign_ins_get_a_code_each_and_one_backup_code_lets_one_in(service, t
         )
     marks = [page.call("SignInState", "verify", form_data={"code": codes[0]}) for page in (a, b)]
     for page, mark in zip((a, b), marks, strict=True):
-        flip(page, "busy", mark)
+        # Refused: the form is ready again; let in: it stays busy until the page is handed over.
+        page.wait_for(
+            lambda s, p=page: p.was_handed_a_session() or p.view("SignInState", s).get("error") == WRONG_BACKUP_CODE,
+            "the backup code checked",
+            since=mark,
+        )
         page.settle()
 
     let_in = [p for p in (a, b) if p.was_handed_a_session()]

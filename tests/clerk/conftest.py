@@ -1,14 +1,29 @@
 """The Clerk tests' fixtures: the fake Backend API (tests/clerk/helpers.py), the keys, an
-identity on them."""
+identity on them, a Clerk user signed in to mfa_app on it (`ada`), with MFA and backup codes
+(`codes`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
+from mfa_app import accounts
 from mfa_app.clerk import ClerkIdentity, ClerkSettings
-from tests.clerk.helpers import CONNECT_TIMEOUT_S, ORIGIN, SECRET_KEY, TOTAL_TIMEOUT_S, FakeClerk, Keys
+from mfa_app.identity import Request
+from tests.clerk.helpers import (
+    CONNECT_TIMEOUT_S,
+    ORIGIN,
+    PASSWORD,
+    SECRET_KEY,
+    TOTAL_TIMEOUT_S,
+    Clerked,
+    FakeClerk,
+    Keys,
+    session_cookie,
+)
+from tests.helpers import Outbox
 from tests.loopback_http import CountingClient
 
 
@@ -48,3 +63,24 @@ def clerk_settings(keys: Keys, clerk: FakeClerk) -> ClerkSettings:
 @pytest.fixture
 def identity(clerk_settings: ClerkSettings, http: CountingClient) -> ClerkIdentity:
     return ClerkIdentity(clerk_settings, client=http)
+
+
+@pytest.fixture
+def ada(identity: ClerkIdentity, keys: Keys, clerk: FakeClerk, ctx) -> Clerked:
+    hosted = replace(ctx, check_password=identity.check_password, mirror=identity)
+    who = identity.signed_in(Request(cookies=session_cookie(keys.token())))
+    assert who is not None
+    token = accounts.adopt_host_sign_in(hosted, who)
+    accounts.reverify(hosted, token, "password", PASSWORD)  # step-up by Clerk's password
+    clerk.requests.clear()
+    return Clerked(hosted, token, clerk)
+
+
+@pytest.fixture
+def codes(ada: Clerked, outbox: Outbox) -> list[str]:
+    ada.use_for_mfa(ada.add_phone(outbox))
+    ada.step_up_by_sms(outbox)
+    made = accounts.create_backup_codes(ada.ctx, ada.token).codes
+    ada.ctx.clock.advance(seconds=3600)  # type: ignore[attr-defined]  # the step-up window long gone
+    ada.calls()
+    return made

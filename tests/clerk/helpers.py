@@ -24,9 +24,13 @@ own when a user's first phone is reserved (as Clerk's Frontend API does).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -36,6 +40,9 @@ from clerk_backend_api import models
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mfa_app import accounts
+from mfa_app.accounts.context import AccountContext
+from tests.helpers import Outbox
 from tests.loopback_http import LoopbackServer, reset_connection, respond
 
 SECRET_KEY = "sk_test_" + "Zm9vYmFy" * 5
@@ -427,3 +434,71 @@ def session_cookie(token: str) -> dict[str, str]:
 
 def new_session_id() -> str:
     return "sess_" + secrets.token_hex(8)
+
+
+PHONE = "+14155550142"
+
+
+@dataclass
+class Clerked:
+    """A Clerk user signed in to mfa_app (ctx with ClerkIdentity as its password check and
+    mirror), and the steps the pages take."""
+
+    ctx: AccountContext
+    token: str
+    clerk: FakeClerk
+
+    def add_phone(self, outbox: Outbox, number: str = PHONE) -> str:
+        phone = accounts.create_phone(self.ctx, self.token, number)
+        accounts.prepare_verification(self.ctx, self.token, phone.id)
+        accounts.attempt_verification(self.ctx, self.token, phone.id, outbox.last_code(number))
+        return phone.id
+
+    def use_for_mfa(self, phone_id: str, reserved: bool = True) -> None:
+        accounts.set_reserved_for_second_factor(self.ctx, self.token, phone_id, reserved)
+
+    def at_clerk(self, number: str = PHONE) -> dict:
+        return self.clerk.phones("user_ada")[number]
+
+    @property
+    def clerk_user(self) -> dict:
+        return self.clerk.users["user_ada"]
+
+    def mfa_app_phone(self, number: str = PHONE):
+        return next(p for p in accounts.list_phones(self.ctx, self.token) if p.phone_number == number)
+
+    def step_up_by_sms(self, outbox: Outbox) -> None:
+        """Step-up re-verification once MFA is on (the password no longer does)."""
+        self.ctx.clock.advance(seconds=31)  # type: ignore[attr-defined]
+        status = accounts.reverification_status(self.ctx, self.token)
+        phone = status.phones[0]
+        accounts.prepare_reverification(self.ctx, self.token, phone.phone_number_id)
+        number = next(
+            p.phone_number for p in accounts.list_phones(self.ctx, self.token) if p.id == phone.phone_number_id
+        )
+        accounts.reverify(self.ctx, self.token, "phone_code", outbox.last_code(number))
+
+    def calls(self) -> list[tuple[str, str]]:
+        done = list(self.clerk.requests)
+        self.clerk.requests.clear()
+        return done
+
+
+# Clerk's webhooks, signed as Svix signs them (mfa_app/clerk/webhooks.py).
+SIGNING_SECRET = "whsec_" + base64.b64encode(b"the endpoint's signing secret!!").decode()
+
+
+def signed(body: bytes, *, secret: str = SIGNING_SECRET, at: float | None = None) -> dict[str, str]:
+    """The Svix headers Clerk sends with `body`."""
+    message_id, timestamp = "msg_" + secrets.token_hex(8), str(int(at if at is not None else time.time()))
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return {
+        "svix-id": message_id,
+        "svix-timestamp": timestamp,
+        "svix-signature": "v1," + base64.b64encode(mac).decode(),
+    }
+
+
+def user_updated(user_id: str = "user_ada") -> bytes:
+    return json.dumps({"type": "user.updated", "object": "event", "data": {"id": user_id, "object": "user"}}).encode()

@@ -6,7 +6,7 @@ and Clerk is put back when it took part of a change), and no "Make default" on C
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -21,65 +21,11 @@ from mfa_app.clerk.backend_api import REFUSED
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.identity import Request
 from mfa_app.store.tables import BackupCodeRow
-from tests.clerk.helpers import PASSWORD, SECRET_KEY, FakeClerk, Keys, session_cookie
+from tests.clerk.helpers import PASSWORD, PHONE, SECRET_KEY, Clerked, FakeClerk, Keys, session_cookie
 from tests.helpers import Outbox, reverify_with_sms
 from tests.loopback_http import CountingClient
 
-PHONE = "+14155550142"
 OTHER = "+14155550177"
-
-
-@dataclass
-class Clerked:
-    ctx: AccountContext
-    token: str
-    clerk: FakeClerk
-
-    def add_phone(self, outbox: Outbox, number: str = PHONE) -> str:
-        phone = accounts.create_phone(self.ctx, self.token, number)
-        accounts.prepare_verification(self.ctx, self.token, phone.id)
-        accounts.attempt_verification(self.ctx, self.token, phone.id, outbox.last_code(number))
-        return phone.id
-
-    def use_for_mfa(self, phone_id: str, reserved: bool = True) -> None:
-        accounts.set_reserved_for_second_factor(self.ctx, self.token, phone_id, reserved)
-
-    def at_clerk(self, number: str = PHONE) -> dict:
-        return self.clerk.phones("user_ada")[number]
-
-    @property
-    def clerk_user(self) -> dict:
-        return self.clerk.users["user_ada"]
-
-    def mfa_app_phone(self, number: str = PHONE):
-        return next(p for p in accounts.list_phones(self.ctx, self.token) if p.phone_number == number)
-
-    def step_up_by_sms(self, outbox: Outbox) -> None:
-        """Step-up re-verification once MFA is on (the password no longer does)."""
-        self.ctx.clock.advance(seconds=31)  # type: ignore[attr-defined]
-        status = accounts.reverification_status(self.ctx, self.token)
-        phone = status.phones[0]
-        accounts.prepare_reverification(self.ctx, self.token, phone.phone_number_id)
-        number = next(
-            p.phone_number for p in accounts.list_phones(self.ctx, self.token) if p.id == phone.phone_number_id
-        )
-        accounts.reverify(self.ctx, self.token, "phone_code", outbox.last_code(number))
-
-    def calls(self) -> list[tuple[str, str]]:
-        done = list(self.clerk.requests)
-        self.clerk.requests.clear()
-        return done
-
-
-@pytest.fixture
-def ada(identity: ClerkIdentity, keys: Keys, clerk: FakeClerk, ctx) -> Clerked:
-    hosted = replace(ctx, check_password=identity.check_password, mirror=identity)
-    who = identity.signed_in(Request(cookies=session_cookie(keys.token())))
-    assert who is not None
-    token = accounts.adopt_host_sign_in(hosted, who)
-    accounts.reverify(hosted, token, "password", PASSWORD)  # step-up by Clerk's password
-    clerk.requests.clear()
-    return Clerked(hosted, token, clerk)
 
 
 def test_clerk_identity_is_a_factor_mirror_that_cannot_choose_the_default(identity: ClerkIdentity) -> None:
@@ -134,16 +80,6 @@ def verify_totp(clerk: FakeClerk, http: CountingClient, code: str) -> httpx.Resp
         json={"code": code},
         headers={"Authorization": f"Bearer {SECRET_KEY}"},
     )
-
-
-@pytest.fixture
-def codes(ada: Clerked, outbox: Outbox) -> list[str]:
-    ada.use_for_mfa(ada.add_phone(outbox))
-    ada.step_up_by_sms(outbox)
-    made = accounts.create_backup_codes(ada.ctx, ada.token).codes
-    ada.ctx.clock.advance(seconds=3600)  # type: ignore[attr-defined]  # the step-up window long gone
-    ada.calls()
-    return made
 
 
 def test_a_backup_code_used_in_mfa_app_is_used_up_in_clerk(ada: Clerked, codes: list[str], http) -> None:
