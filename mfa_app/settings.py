@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MFA_", extra="ignore")
 
+    # Whose users the standalone app (mfa_app/mfa_app.py) runs on: its own accounts, or Clerk's
+    # (the Clerk user of the __session cookie; docs/clerk.md). A host picks its identity in code.
+    identity: Literal["builtin", "clerk"] = "builtin"
     data_dir: Path = Path(".data")
     database_url: str = "sqlite:///.data/mfa.db"
     # Write transactions at once per backend worker (mfa_app/store/db.py says why so few).

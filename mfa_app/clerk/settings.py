@@ -19,6 +19,9 @@ class ClerkSettings(BaseSettings):
     # that several Clerk apps on one domain don't share one `__session`. Empty: only `__session`.
     publishable_key: str = ""
     api_url: str = "https://api.clerk.com/v1"
+    # Where the standalone app's "Sign in" link goes with MFA_IDENTITY=clerk: the instance's
+    # sign-in page (its Account Portal's, https://accounts.<your domain>/sign-in, or the host's).
+    sign_in_url: str = ""
     # The signing secret (whsec_…) of the webhook endpoint Clerk's dashboard sends user.updated
     # to, so that changes made in Clerk itself reach mfa_app (webhooks.py); empty: no endpoint.
     webhook_signing_secret: SecretStr = SecretStr("")

@@ -36,6 +36,7 @@ from tests.clerk.helpers import (
 USER, EMAIL = "user_grace", "grace@example.com"
 FIRST = ("(415) 555-0171", "+14155550171", "+1 415-555-0171")
 SECOND = ("(415) 555-0172", "+14155550172", "+1 415-555-0172")
+TAKEN = ("(415) 555-0173", "+14155550173", "+1 415-555-0173")  # another Clerk user's number
 MANAGE = "/settings/security/manage-mfa"
 # A publishable key naming a Frontend API that does not exist: the page asks for ClerkJS there
 # and goes on without it.
@@ -97,6 +98,11 @@ def row(page: Page, number: str):
 
 def add_verified_phone(page: Page, app: App, phone: tuple[str, str, str], *, password: bool = False) -> None:
     """`password`: the step-up dialog asks for the Clerk password first."""
+    enter_code(page, app, phone, password=password)
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
+
+
+def enter_code(page: Page, app: App, phone: tuple[str, str, str], *, password: bool = False) -> None:
     page.goto("/settings/security/add-phone")
     page.get_by_label("Enter phone number").fill(phone[0])
     page.get_by_role("button", name="Continue").click()
@@ -110,7 +116,6 @@ def add_verified_phone(page: Page, app: App, phone: tuple[str, str, str], *, pas
     expect(page.get_by_text("We sent a code to")).to_be_visible()
     page.get_by_label("Enter code").fill(app.last_code(phone[1]))
     page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
 
 
 def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_host: App, keys: Keys, clerk: FakeClerk):
@@ -150,6 +155,27 @@ def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_ho
     expect(page.get_by_role("button", name="Make default")).to_have_count(0)
     reserved = {p["phone_number"]: p["default_second_factor"] for p in clerk.users[USER]["phone_numbers"]}
     assert reserved == {FIRST[1]: True, SECOND[1]: False}
+
+    # Disabled for MFA, then removed: at Clerk too.
+    row(page, SECOND[2]).get_by_role("button", name="Disable for MFA").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Disable").click()
+    expect(row(page, SECOND[2]).get_by_role("button", name="Use for MFA")).to_be_visible()
+    assert clerk.phones(USER)[SECOND[1]]["reserved_for_second_factor"] is False
+    row(page, SECOND[2]).get_by_role("button", name="Remove from account").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Remove").click()
+    expect(row(page, SECOND[2])).to_have_count(0)
+    assert set(clerk.phones(USER)) == {FIRST[1]}
+
+    # A number Clerk refuses (another Clerk user has it): the person reads why, nothing is taken.
+    clerk.add_user("user_other", "other@example.com")
+    clerk.add_phone("user_other", TAKEN[1])
+    enter_code(page, app, TAKEN)
+    expect(page.get_by_role("alert")).to_have_text(
+        "This phone number is already used by another account, so it can't be added to yours."
+    )
+    assert set(clerk.phones(USER)) == {FIRST[1]}
+    page.goto(MANAGE)
+    expect(page.get_by_text("Unverified")).to_be_visible()  # still waiting here, not verified
 
     # Signed in again with Clerk, which asked no second factor: mfa_app's challenge first.
     later = signed_in_with_clerk(browser, app, keys, clerk)

@@ -7,56 +7,16 @@ asks for them. The settings come from CLERK_SECRET_KEY, CLERK_JWT_KEY and CLERK_
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 
 import reflex as rx
 
 import mfa_app
 from mfa_app.clerk import ClerkIdentity
+from mfa_app.components.clerk_js import clerk_js
 
 PUBLISHABLE_KEY = os.environ.get("CLERK_PUBLISHABLE_KEY", "")
 SIGN_IN_ID = "clerk-sign-in"
-
-
-def frontend_api(publishable_key: str) -> str:
-    """The instance's Frontend API host, which a publishable key carries: "pk_test_" or "pk_live_",
-    then the host and a "$", base64-encoded (as Clerk's own SDKs read it)."""
-    encoded = publishable_key.split("_", 2)[-1]
-    return base64.b64decode(encoded + "=" * (-len(encoded) % 4)).decode().rstrip("$")
-
-
-# ClerkJS from the instance's Frontend API, as Clerk's JavaScript quickstart loads it; then, for a
-# page opened with a `__session` token that had expired (no tab renewed it in the last minute),
-# one reload once ClerkJS has renewed it: mfa_app's websocket connected with the old token.
-CLERK_JS = """((publishableKey, source) => {
-  if (window.clerkReady) return;
-  const token = document.cookie.split('; ').find((c) => c.startsWith('__session='))?.slice(10);
-  const expiresAt = (jwt) => {
-    try { return JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).exp * 1000; }
-    catch { return 0; }
-  };
-  const staleAtOpen = !token || expiresAt(token) < Date.now();
-  window.clerkReady = new Promise((ready) => {
-    const script = document.createElement('script');
-    script.setAttribute('data-clerk-publishable-key', publishableKey);
-    script.crossOrigin = 'anonymous';
-    script.async = true;
-    script.src = source;
-    script.addEventListener('load', async () => { await window.Clerk.load(); ready(window.Clerk); });
-    document.head.appendChild(script);
-  });
-  window.clerkReady.then((clerk) => { if (staleAtOpen && clerk.session) window.location.reload(); });
-})"""
-
-
-def clerk_js() -> list[rx.Component]:
-    """ClerkJS on every page: it signs people in and renews the one-minute `__session` token."""
-    if not PUBLISHABLE_KEY:
-        return []
-    source = f"https://{frontend_api(PUBLISHABLE_KEY)}/npm/@clerk/clerk-js@5/dist/clerk.browser.js"
-    return [rx.script(f"{CLERK_JS}({json.dumps(PUBLISHABLE_KEY)}, {json.dumps(source)});")]
 
 
 def header() -> rx.Component:
@@ -115,7 +75,7 @@ def home_page() -> rx.Component:
     )
 
 
-app = rx.App(head_components=clerk_js())
+app = rx.App(head_components=clerk_js(PUBLISHABLE_KEY))
 mfa = mfa_app.mount(app, identity=ClerkIdentity(), prefix="/settings/security", sign_in="/sign-in", layout=frame)
 app.add_page(home_page, route="/", title="Home", on_load=HomeState.load)
 app.add_page(sign_in_page, route="/sign-in", title="Sign in")
