@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from starlette.routing import BaseRoute
 
 from mfa_app.accounts import AccountContext, HostUser, build_context
+from mfa_app.accounts.code_service import CodeService
 from mfa_app.accounts.mirror import FactorMirror
 from mfa_app.settings import Settings
 from mfa_app.sms.base import SmsSender
@@ -92,7 +93,8 @@ def context_for(
     sms_sender: SmsSender | None = None,
 ) -> AccountContext:
     """The service's context on `identity`: what of the optional protocols it implements (its
-    password check, its copy of the second factor, its sign-out of sessions) the rules use."""
+    password check, its copy of the second factor, its sign-out of sessions, its sending of the
+    text-message codes) the rules use."""
     return build_context(
         settings,
         engine=engine,
@@ -100,4 +102,5 @@ def context_for(
         check_password=identity.check_password if isinstance(identity, PasswordCheck) else None,
         mirror=identity if isinstance(identity, FactorMirror) else None,
         sign_out_host_sessions=identity.sign_out_sessions if isinstance(identity, SessionSignOut) else None,
+        code_service=identity if isinstance(identity, CodeService) else None,
     )

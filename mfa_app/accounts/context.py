@@ -24,6 +24,7 @@ from mfa_app.sms.base import SmsSender
 from mfa_app.store import db as store
 
 if TYPE_CHECKING:
+    from mfa_app.accounts.code_service import CodeService
     from mfa_app.accounts.mirror import FactorMirror
 
 T = TypeVar("T")
@@ -71,6 +72,9 @@ class AccountContext:
     # The host's sign-out of its own sessions (user id, which session keys), for mfa_app's list
     # of sessions (mfa_app/identity.py: SessionSignOut); None: mfa_app's records alone.
     sign_out_host_sessions: Callable[[str, Callable[[str], bool]], None] | None = None
+    # Where the host's identity sends and checks the text-message codes itself (code_service.py:
+    # Clerk's); None: mfa_app makes them and sends them with `sender`.
+    code_service: CodeService | None = None
 
     def __post_init__(self) -> None:
         if self.email is None:

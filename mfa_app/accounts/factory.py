@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from mfa_app.accounts.code_service import CodeService
 from mfa_app.accounts.context import AccountContext
 from mfa_app.accounts.mirror import FactorMirror
 from mfa_app.settings import Settings
@@ -24,6 +25,7 @@ def build_context(
     check_password: Callable[[str, str], bool] | None = None,
     mirror: FactorMirror | None = None,
     sign_out_host_sessions: Callable[[str, Callable[[str], bool]], None] | None = None,
+    code_service: CodeService | None = None,
 ) -> AccountContext:
     if engine is None:
         engine = make_engine(settings.database_url, writers=settings.db_writers)
@@ -38,4 +40,5 @@ def build_context(
         check_password=check_password,
         mirror=mirror,
         sign_out_host_sessions=sign_out_host_sessions,
+        code_service=code_service,
     )

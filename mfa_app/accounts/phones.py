@@ -13,7 +13,7 @@ from mfa_app.accounts.errors import AccountError, count, not_found
 from mfa_app.accounts.models import DeletedObject, PhoneActionPreview, PhoneNumber, Verification
 from mfa_app.accounts.notify import notify
 from mfa_app.accounts.numbers import display, mask, parse_phone
-from mfa_app.store.tables import BackupCodeRow, PhoneRow, VerificationRow
+from mfa_app.store.tables import BackupCodeRow, PhoneRow, UserRow, VerificationRow
 
 MAX_PHONES_PER_ACCOUNT = 10
 _DEFAULT_PHONE_REFUSALS = {
@@ -130,11 +130,17 @@ def prepare_verification(ctx: AccountContext, token: str, phone_id: str, client_
 
 
 def attempt_verification(ctx: AccountContext, token: str, phone_id: str, code: str) -> PhoneNumber:
+    def live_code(db: Session) -> tuple[UserRow, VerificationRow | None]:
+        _, user = signed_in(ctx, db, token)
+        return user, sms_codes.latest_for_phone(db, _unverified(db, user.id, phone_id).id, "phone_verification")
+
+    verdict = sms_codes.verdict_for(ctx, live_code, code)
+
     def work(db: Session) -> tuple[PhoneNumber, list[str]]:
         _, user = signed_in(ctx, db, token)
         phone = _unverified(db, user.id, phone_id)
         verification = sms_codes.latest_for_phone(db, phone.id, "phone_verification")
-        sms_codes.check_code(ctx, db, user, verification, code)
+        sms_codes.check_code(ctx, db, user, verification, code, verdict)
         phone.verified_at = ctx.now()
         db.add(phone)
         events.record(db, user.id, "phone.verified", mask(phone.phone_number), ctx.now())

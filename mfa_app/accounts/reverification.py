@@ -12,7 +12,7 @@ from mfa_app.accounts.errors import AccountError, signed_out
 from mfa_app.accounts.mfa_codes import send_to_mfa_phone
 from mfa_app.accounts.models import Reverification
 from mfa_app.accounts.users import second_factors
-from mfa_app.store.tables import SessionRow, UserRow
+from mfa_app.store.tables import SessionRow, UserRow, VerificationRow
 
 
 def reverification_status(ctx: AccountContext, token: str) -> Reverification:
@@ -65,9 +65,15 @@ def reverify(ctx: AccountContext, token: str, strategy: str, secret: str) -> Non
 
 
 def _reverify_with_code(ctx: AccountContext, token: str, code: str, mark) -> None:
-    def work(db: Session) -> None:
+    def live_code(db: Session) -> tuple[UserRow, VerificationRow | None]:
         session, user = signed_in(ctx, db, token)
-        sms_codes.check_code(ctx, db, user, sms_codes.latest_for_session(db, session.id, "reverification"), code)
+        return user, sms_codes.latest_for_session(db, session.id, "reverification")
+
+    verdict = sms_codes.verdict_for(ctx, live_code, code)
+
+    def work(db: Session) -> None:
+        user, verification = live_code(db)
+        sms_codes.check_code(ctx, db, user, verification, code, verdict)
         mark(db)
 
     ctx.write(work)

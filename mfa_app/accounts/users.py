@@ -18,7 +18,7 @@ from mfa_app.accounts.models import SecondFactor, SecurityEvent, SignInAttempt, 
 from mfa_app.accounts.numbers import mask
 from mfa_app.accounts.passwords import check_new_password
 from mfa_app.accounts.phones import to_resource
-from mfa_app.store.tables import SessionRow, UserRow
+from mfa_app.store.tables import SessionRow, UserRow, VerificationRow
 
 # No control characters (PostgreSQL refuses a NUL in any text; no address has one).
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -106,13 +106,19 @@ def attempt_second_factor(ctx: AccountContext, token: str, strategy: str, code: 
     if strategy != "phone_code":
         raise AccountError("strategy_for_user_invalid", "Choose a text message code or a backup code.")
 
-    def work(db: Session) -> SignInAttempt:
+    def live_code(db: Session) -> tuple[UserRow, VerificationRow | None]:
         session = sessions.find(ctx, db, token, pending=True)
         user = db.get(UserRow, session.user_id)
         if user is None:
             raise signed_out()
-        sms_codes.check_code(ctx, db, user, sms_codes.latest_for_session(db, session.id, "sign_in"), code)
-        _complete(ctx, db, session, "text message code")
+        return user, sms_codes.latest_for_session(db, session.id, "sign_in")
+
+    verdict = sms_codes.verdict_for(ctx, live_code, code)
+
+    def work(db: Session) -> SignInAttempt:
+        user, verification = live_code(db)
+        sms_codes.check_code(ctx, db, user, verification, code, verdict)
+        _complete(ctx, db, sessions.find(ctx, db, token, pending=True), "text message code")
         return complete
 
     return ctx.write(work)

@@ -1,9 +1,10 @@
 """The calls mfa_app makes to Clerk's Backend API (https://api.clerk.com/v1), with the
 instance's secret key as a bearer token: a user (for the primary email address, and its phone
 numbers and MFA flags), a session (whether it is still active), a user's active sessions and
-their sign-out, a user's password check, and
-the writes that keep the user's second factor in Clerk (factors.py): phone numbers created,
-updated and deleted, backup codes imported and deleted, MFA disabled.
+their sign-out, a user's password check, the text-message codes Clerk sends and checks
+(prepare_verification, attempt_verification), and the writes that keep the user's second factor
+in Clerk (factors.py): phone numbers created, updated and deleted, backup codes imported and
+deleted, MFA disabled.
 
 Of Clerk's error answers only the code is logged, and the secret key goes into no log, error
 or repr."""
@@ -82,9 +83,10 @@ class BackendApi:
             raise signed_out()
         return user
 
-    def create_phone(self, user_id: str, number: str, *, reserved: bool) -> dict[str, Any]:
-        """A verified phone number on the user (POST /phone_numbers), reserved for MFA or not."""
-        body: dict[str, Any] = {"user_id": user_id, "phone_number": number, "verified": True, "primary": False}
+    def create_phone(self, user_id: str, number: str, *, reserved: bool, verified: bool = True) -> dict[str, Any]:
+        """A phone number on the user (POST /phone_numbers), verified or not (to be verified by a
+        code Clerk sends), reserved for MFA or not."""
+        body: dict[str, Any] = {"user_id": user_id, "phone_number": number, "verified": verified, "primary": False}
         if reserved:
             body["reserved_for_second_factor"] = True
         return self._write("POST", "/phone_numbers", "", json=body)
@@ -112,6 +114,29 @@ class BackendApi:
         up there); a refusal (the code is not one of Clerk's) is False. Not retried once it may
         have reached Clerk."""
         return self._verified("/users/{id}/verify_totp", user_id, {"code": code}, "a backup code")
+
+    def prepare_phone_verification(self, phone_id: str) -> str:
+        """POST /phone_numbers/{id}/prepare_verification: Clerk sends a code to the number; the
+        id of that verification. Not retried once it may have reached Clerk (a second text)."""
+        verification_id = self._write("POST", "/phone_numbers/{id}/prepare_verification", phone_id).get("id")
+        if not isinstance(verification_id, str) or not verification_id:
+            raise ClerkUnavailable()
+        return verification_id
+
+    def attempt_phone_verification(self, phone_id: str, verification_id: str, code: str) -> str:
+        """POST /phone_numbers/{id}/attempt_verification: the verification's status after this
+        try (`verified`, `unverified` for a wrong code, `expired`, `failed` after too many tries),
+        or `used` when Clerk had already taken that verification's code."""
+        body = {"verification_id": verification_id, "code": code}
+        response = self._send("POST", "/phone_numbers/{id}/attempt_verification", phone_id, json=body)
+        if response.is_success:
+            status = _json(response).get("status")
+            return status if isinstance(status, str) else "unverified"
+        if response.status_code in (400, 404, 422):
+            code_of_refusal = error_code(response)
+            log.info("clerk refused a code: HTTP %d, %s", response.status_code, code_of_refusal)
+            return "used" if code_of_refusal == "verification_already_verified" else "failed"
+        raise _unavailable(response)
 
     def _verified(self, endpoint: str, user_id: str, body: dict[str, str], what: str) -> bool:
         """One of Clerk's checks: 200 `{"verified": true}` when it matches, a 4xx refusal when it

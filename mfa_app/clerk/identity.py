@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from mfa_app import origins
 from mfa_app.accounts import AccountError, HostUser
+from mfa_app.accounts.code_service import CodeCheck
 from mfa_app.accounts.mirror import FactorChange
 from mfa_app.clerk import session_token, webhooks
 from mfa_app.clerk.backend_api import BackendApi
@@ -40,6 +41,14 @@ log = logging.getLogger("mfa_app.clerk")
 EMAIL_TTL_S = 60.0
 # As long as Clerk's own tokens outlive a sign-out: a revoked session stops counting within it.
 SESSION_RECHECK_S = 60.0
+# Clerk's verification statuses after an attempt, as mfa_app's rules read them.
+_CODE_CHECKS: dict[str, CodeCheck] = {
+    "verified": "verified",
+    "unverified": "incorrect",
+    "expired": "expired",
+    "failed": "too_many_tries",
+    "used": "used",
+}
 
 
 class ClerkIdentity:
@@ -118,6 +127,19 @@ class ClerkIdentity:
     def use_backup_code(self, user_id: str, code: str) -> bool:
         """A backup code used in mfa_app, used up in Clerk too (factors.py)."""
         return self._factors.use_backup_code(user_id, code)
+
+    def send_code(self, user_id: str, number: str) -> str:
+        """Clerk sends the text-message code (mfa_app/accounts/code_service.py): to a number the
+        Clerk user has, or, for one being added, after putting it on the user unverified (Clerk's
+        code then verifies it there too). The id: Clerk's phone number id and verification id."""
+        at_clerk = {p.get("phone_number"): p.get("id") for p in self._api.user(user_id).get("phone_numbers") or []}
+        phone_id = at_clerk.get(number) or self._api.create_phone(user_id, number, reserved=False, verified=False)["id"]
+        return f"{phone_id}/{self._api.prepare_phone_verification(phone_id)}"
+
+    def check_code(self, user_id: str, number: str, code_id: str, code: str) -> CodeCheck:
+        phone_id, _, verification_id = code_id.partition("/")
+        status = self._api.attempt_phone_verification(phone_id, verification_id, code)
+        return _CODE_CHECKS.get(status, "incorrect")
 
     def http_routes(self, follow: FollowMirror) -> list[BaseRoute]:
         """With CLERK_WEBHOOK_SIGNING_SECRET: the endpoint (CLERK_WEBHOOK_PATH) Clerk's dashboard

@@ -86,7 +86,10 @@ class VerificationRow(MfaTable, table=True):
     phone_id: str = Field(foreign_key="mfa_phone_numbers.id", index=True)
     session_id: str | None = Field(default=None, foreign_key="mfa_sessions.id")
     purpose: str
-    code_hmac: str
+    code_hmac: str  # "" for a code the host's identity sent (external_id)
+    # The id the host's code service (Clerk) gave the code it sent (accounts/code_service.py);
+    # None for mfa_app's own codes.
+    external_id: str | None = None
     created_at: datetime
     expires_at: datetime
     attempts: int = 0

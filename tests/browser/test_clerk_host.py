@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mfa_app.clerk.transport import UNAVAILABLE
 from mfa_app.components.phone_lists import FIXED_DEFAULT_NOTE
+from mfa_app.sms.outbox import OutboxSender
 from tests.browser.helpers import App, serve_example, use_backup_code
 from tests.clerk.helpers import (
     PASSWORD,
@@ -68,6 +69,7 @@ def clerk_host(tmp_path_factory, clerk: FakeClerk, keys: Keys) -> Iterator[App]:
         "CLERK_API_URL": clerk.api_url,
         "CLERK_WEBHOOK_SIGNING_SECRET": SIGNING_SECRET,
     }
+    clerk.outbox = OutboxSender(data_dir / "sms_outbox.jsonl")  # Clerk texts the codes: read as the app's
     with serve_example("clerk_host", data_dir, database_url=database_url, env=env, ready_path="/sign-in") as server:
         yield App(url=server.url, data_dir=data_dir, database_url=database_url, server=server)
 
@@ -97,12 +99,7 @@ def row(page: Page, number: str):
 
 
 def add_verified_phone(page: Page, app: App, phone: tuple[str, str, str], *, password: bool = False) -> None:
-    """`password`: the step-up dialog asks for the Clerk password first."""
-    enter_code(page, app, phone, password=password)
-    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
-
-
-def enter_code(page: Page, app: App, phone: tuple[str, str, str], *, password: bool = False) -> None:
+    """`password`: the step-up dialog asks for the Clerk password first. The code is Clerk's."""
     page.goto("/settings/security/add-phone")
     page.get_by_label("Enter phone number").fill(phone[0])
     page.get_by_role("button", name="Continue").click()
@@ -116,6 +113,7 @@ def enter_code(page: Page, app: App, phone: tuple[str, str, str], *, password: b
     expect(page.get_by_text("We sent a code to")).to_be_visible()
     page.get_by_label("Enter code").fill(app.last_code(phone[1]))
     page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Phone added")).to_be_visible()
 
 
 def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_host: App, keys: Keys, clerk: FakeClerk):
@@ -129,6 +127,7 @@ def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_ho
     # A Clerk sign-in mfa_app has not seen re-verifies before its first change.
     add_verified_phone(page, app, FIRST, password=True)
     assert [p["phone_number"] for p in clerk.users[USER]["phone_numbers"]] == [FIRST[1]]  # verified: on the user
+    assert all(m["body"].startswith("Clerk: ") for m in app.messages())  # Clerk texted the code
     page.goto(MANAGE)
     row(page, FIRST[2]).get_by_role("button", name="Use for MFA").click()
     expect(page.get_by_text(f"{FIRST[2]} (Default)")).to_be_visible()
@@ -166,16 +165,17 @@ def test_a_clerk_user_turns_mfa_on_and_clerk_keeps_it(browser: Browser, clerk_ho
     expect(row(page, SECOND[2])).to_have_count(0)
     assert set(clerk.phones(USER)) == {FIRST[1]}
 
-    # A number Clerk refuses (another Clerk user has it): the person reads why, nothing is taken.
+    # A number Clerk refuses (another Clerk user has it): said before any code is sent.
     clerk.add_user("user_other", "other@example.com")
     clerk.add_phone("user_other", TAKEN[1])
-    enter_code(page, app, TAKEN)
+    texts = len(app.messages())
+    page.goto("/settings/security/add-phone")
+    page.get_by_label("Enter phone number").fill(TAKEN[0])
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_have_text(
         "This phone number is already used by another account, so it can't be added to yours."
     )
-    assert set(clerk.phones(USER)) == {FIRST[1]}
-    page.goto(MANAGE)
-    expect(page.get_by_text("Unverified")).to_be_visible()  # still waiting here, not verified
+    assert set(clerk.phones(USER)) == {FIRST[1]} and len(app.messages()) == texts
 
     # Signed in again with Clerk, which asked no second factor: mfa_app's challenge first.
     later = signed_in_with_clerk(browser, app, keys, clerk)

@@ -33,8 +33,9 @@ def keys() -> Keys:
 
 
 @pytest.fixture
-def clerk() -> Iterator[FakeClerk]:
+def clerk(outbox: Outbox) -> Iterator[FakeClerk]:
     server = FakeClerk()
+    server.outbox = outbox  # the codes Clerk texts, read as mfa_app's are
     server.add_user("user_ada", "ada@old.example", "ada@example.com", primary=1)
     server.add_session("sess_1", "user_ada")
     yield server
@@ -67,7 +68,7 @@ def identity(clerk_settings: ClerkSettings, http: CountingClient) -> ClerkIdenti
 
 @pytest.fixture
 def ada(identity: ClerkIdentity, keys: Keys, clerk: FakeClerk, ctx) -> Clerked:
-    hosted = replace(ctx, check_password=identity.check_password, mirror=identity)
+    hosted = replace(ctx, check_password=identity.check_password, mirror=identity, code_service=identity)
     who = identity.signed_in(Request(cookies=session_cookie(keys.token())))
     assert who is not None
     token = accounts.adopt_host_sign_in(hosted, who)

@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mfa_app import accounts
 from mfa_app.accounts.context import AccountContext
+from mfa_app.sms.base import SmsMessage
+from mfa_app.sms.outbox import OutboxSender
 from tests.helpers import Outbox
 from tests.loopback_http import LoopbackServer, reset_connection, respond
 
@@ -150,6 +152,10 @@ class FakeClerk(LoopbackServer):
         self.authorizations: list[str] = []  # the Authorization header of every request
         self.password_checks = 0  # the checks Clerk did (and would count towards its lockout)
         self.backup_codes: dict[str, list[str]] = {}  # per user id, in the clear
+        # The codes Clerk texts (prepare_verification), by verification id; and where the texts
+        # go: the tests' outbox, in its format, so the tests read Clerk's codes as mfa_app's.
+        self.verifications: dict[str, dict[str, Any]] = {}
+        self.outbox: OutboxSender | None = None
         self.import_replaces = False
         self.codes_on_first_reserve: list[str] | None = None
         self._ids = 0
@@ -268,6 +274,8 @@ class FakeClerk(LoopbackServer):
                 reserved=bool(request.reserved_for_second_factor),
             )
             return 200, self._phone_answer(phone)
+        if len(parts) == 5 and parts[2] == "phone_numbers" and method == "POST":
+            return self._verification_answer(parts[3], parts[4], body)
         if len(parts) == 4 and parts[2] == "phone_numbers" and method in ("PATCH", "DELETE"):
             found = next(
                 ((u, p) for u in self.users for p in self.users[u]["phone_numbers"] if p["id"] == parts[3]), None
@@ -327,6 +335,59 @@ class FakeClerk(LoopbackServer):
             models.VerifyTOTPResponseBody.model_validate(verified)
             return 200, verified
         return None
+
+    def _verification_answer(self, phone_id: str, action: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """prepare_verification: a new code texted to the number (at most 3 tries, 10 minutes);
+        attempt_verification: the verification's status after one try (a right code also
+        verifies the number)."""
+        found = next((p for u in self.users for p in self.users[u]["phone_numbers"] if p["id"] == phone_id), None)
+        if found is None:
+            return 404, clerk_errors("resource_not_found", "Phone number not found")
+        if action == "prepare_verification":
+            self._ids += 1
+            code = f"{secrets.randbelow(10**6):06d}"
+            verification = {
+                "object": "verification",
+                "id": f"ver_clerk_{self._ids}",
+                "status": "unverified",
+                "strategy": "phone_code",
+                "attempts": 0,
+                "expire_at": _millis() + 600_000,
+            }
+            self.verifications[verification["id"]] = {**verification, "code": code, "phone_id": phone_id}
+            if self.outbox is not None:
+                self.outbox.send(
+                    SmsMessage(
+                        to=found["phone_number"], body=f"Clerk: {code} is your code.\n\n#{code}", purpose="notification"
+                    )
+                )
+            models.VerificationResponse.model_validate(verification)
+            return 200, verification
+        if action != "attempt_verification":
+            return 404, clerk_errors("resource_not_found", "Resource not found")
+        attempt = models.AttemptPhoneNumberVerificationRequestBody.model_validate(body)
+        kept = self.verifications.get(attempt.verification_id)
+        if kept is None or kept["phone_id"] != phone_id:
+            return 404, clerk_errors("resource_not_found", "Verification not found")
+        if kept["status"] == "verified":
+            return 422, clerk_errors("verification_already_verified", "This verification has already been verified")
+        if kept["expire_at"] < _millis():
+            kept["status"] = "expired"
+        elif kept["status"] != "failed":
+            kept["attempts"] += 1
+            if attempt.code == kept["code"]:
+                kept["status"] = "verified"
+                found["verification"] = {
+                    **_admin_verification(),
+                    "strategy": "phone_code",
+                    "object": "verification_otp",
+                }
+                found["updated_at"] = _millis()
+            elif kept["attempts"] >= 3:
+                kept["status"] = "failed"
+        answer = {k: v for k, v in kept.items() if k not in ("code", "phone_id")}
+        models.VerificationResponse.model_validate(answer)
+        return 200, answer
 
     def _create_phone(self, user_id: str, number: str, *, verified: bool, reserved: bool) -> dict[str, Any]:
         self._ids += 1

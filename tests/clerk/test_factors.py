@@ -35,17 +35,28 @@ def test_clerk_identity_is_a_factor_mirror_that_cannot_choose_the_default(identi
 
 def test_a_verified_phone_goes_to_clerk_verified_and_mfa_reserves_it(ada: Clerked, outbox: Outbox) -> None:
     phone_id = accounts.create_phone(ada.ctx, ada.token, PHONE).id
-    assert ada.calls() == []  # an unverified number stays mfa_app's
+    assert ada.calls() == []  # a number not verified yet stays mfa_app's until its code is sent
     accounts.prepare_verification(ada.ctx, ada.token, phone_id)
+    clerk_id = ada.at_clerk()["id"]
+    # Clerk texts the code: the number goes on the Clerk user unverified first.
+    assert ada.calls() == [
+        ("GET", "/v1/users/user_ada"),
+        ("POST", "/v1/phone_numbers"),
+        ("POST", f"/v1/phone_numbers/{clerk_id}/prepare_verification"),
+    ]
+    assert ada.clerk.bodies[-1] == {"user_id": "user_ada", "phone_number": PHONE, "verified": False, "primary": False}
+    (text,) = outbox.messages()
+    assert text["to"] == PHONE and text["body"].startswith("Clerk: ")  # Clerk's text, not mfa_app's
     accounts.attempt_verification(ada.ctx, ada.token, phone_id, outbox.last_code(PHONE))
-    assert ada.calls() == [("GET", "/v1/users/user_ada"), ("POST", "/v1/phone_numbers")]
-    assert ada.clerk.bodies[-1] == {"user_id": "user_ada", "phone_number": PHONE, "verified": True, "primary": False}
-    assert ada.at_clerk()["verification"]["status"] == "verified"
+    assert ada.calls() == [
+        ("POST", f"/v1/phone_numbers/{clerk_id}/attempt_verification"),
+        ("GET", "/v1/users/user_ada"),
+    ]
+    assert ada.at_clerk()["verification"]["status"] == "verified"  # by Clerk's own code
     assert ada.at_clerk()["reserved_for_second_factor"] is False
     assert ada.clerk_user["two_factor_enabled"] is False
 
     ada.use_for_mfa(phone_id)
-    clerk_id = ada.at_clerk()["id"]
     assert ada.calls() == [("GET", "/v1/users/user_ada"), ("PATCH", f"/v1/phone_numbers/{clerk_id}")]
     assert ada.clerk.bodies[-1] == {"reserved_for_second_factor": True}
     assert (ada.at_clerk()["reserved_for_second_factor"], ada.at_clerk()["default_second_factor"]) == (True, True)
@@ -240,15 +251,16 @@ def test_a_number_clerk_refuses_is_not_verified_in_mfa_app_either(ada: Clerked, 
     ada.clerk.add_user("user_bob", "bob@example.com")
     ada.clerk.add_phone("user_bob", PHONE)
     phone = accounts.create_phone(ada.ctx, ada.token, PHONE)
-    accounts.prepare_verification(ada.ctx, ada.token, phone.id)
-    with pytest.raises(accounts.AccountError) as refused:
-        accounts.attempt_verification(ada.ctx, ada.token, phone.id, outbox.last_code(PHONE))
-    assert refused.value.code == "clerk_refused"
+    with pytest.raises(accounts.AccountError) as refused:  # refused before any code is sent
+        accounts.prepare_verification(ada.ctx, ada.token, phone.id)
+    assert refused.value.code == "clerk_refused" and outbox.messages() == []
     assert (
         refused.value.message == "This phone number is already used by another account, so it can't be added to yours."
     )
     assert ada.mfa_app_phone().verification.status == "unverified"
     assert PHONE not in ada.clerk.phones("user_ada")
+    ada.clerk.users["user_bob"]["phone_numbers"].clear()  # Bob lets the number go: the next try
+    accounts.prepare_verification(ada.ctx, ada.token, phone.id)  # is not held up by the refused one
 
 
 def test_an_unknown_refusal_reads_as_nothing_changed(ada: Clerked, outbox: Outbox) -> None:
@@ -280,7 +292,7 @@ def test_429_with_retry_after_is_waited_out(
     clerk_settings: ClerkSettings, keys: Keys, clerk: FakeClerk, http, ctx, outbox: Outbox
 ) -> None:
     identity = ClerkIdentity(clerk_settings.model_copy(update={"total_timeout_s": 3.0}), client=http)
-    hosted = replace(ctx, check_password=identity.check_password, mirror=identity)
+    hosted = replace(ctx, check_password=identity.check_password, mirror=identity, code_service=identity)
     who = identity.signed_in(Request(cookies=session_cookie(keys.token())))
     assert who is not None
     token = accounts.adopt_host_sign_in(hosted, who)

@@ -28,7 +28,7 @@ def mfa(identity: ClerkIdentity, ctx, monkeypatch) -> Mfa:
     built = service.context.__wrapped__()  # what the mounted app's service makes of the identity
     assert built.check_password == identity.check_password and built.mirror is identity
     built.engine.dispose()
-    hosted = replace(ctx, check_password=identity.check_password, mirror=identity)
+    hosted = replace(ctx, check_password=identity.check_password, mirror=identity, code_service=identity)
     monkeypatch.setattr(service, "context", lambda: hosted)
     return Mfa(routes.Paths.under("/settings/security", sign_in="/sign-in", sign_out=""))
 
