@@ -44,7 +44,8 @@ def follow_mirror(ctx: AccountContext, user_id: str, at_mirror: Mapping[str, boo
                 events.record(db, user_id, "mirror.phone.removed", mask(phone.phone_number), ctx.now())
                 continue
             phone.reserved_for_second_factor = reserved
-            phone.default_second_factor = phone.default_second_factor and reserved
+            if not reserved:
+                phone.default_second_factor = False
             db.add(phone)
             kind = "mirror.phone.reserved" if reserved else "mirror.phone.disabled"
             events.record(db, user_id, kind, mask(phone.phone_number), ctx.now())

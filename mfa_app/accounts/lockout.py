@@ -26,12 +26,8 @@ _COUNT = {"password": "password_failures", "second_factor": "second_factor_failu
 _WRONG = {"password": "wrong passwords in a row", "second_factor": "wrong codes since the last right one"}
 
 
-def is_locked(user: UserRow, now: datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
-
-
 def ensure_not_locked(user: UserRow, now: datetime) -> None:
-    if user.locked_until is not None and is_locked(user, now):
+    if user.locked_until is not None and user.locked_until > now:
         raise user_locked(int((user.locked_until - now).total_seconds()) or 1)
 
 

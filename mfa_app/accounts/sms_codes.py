@@ -130,13 +130,13 @@ def verdict_for(
     code = _normalised(code)
     with ctx.read() as db:
         user, verification = find(db)
-        if verification is None or verification.external_id is None or not _checkable(ctx, user, verification, code):
+        if verification is None or verification.external_id is None or _refusal(ctx, user, verification, code):
             return None
         phone = db.get(PhoneRow, verification.phone_id)
         if phone is None:
             return None
-        asked = (user.id, phone.phone_number, verification.external_id, verification.id)
-    return Verdict(asked[3], ctx.code_service.check_code(asked[0], asked[1], asked[2], code))
+        user_id, number, external_id = user.id, phone.phone_number, verification.external_id
+    return Verdict(verification.id, ctx.code_service.check_code(user_id, number, external_id, code))
 
 
 def check_code(
@@ -154,9 +154,10 @@ def check_code(
     A code the host's code service sent is right when `verdict` (verdict_for's) says so."""
     now = ctx.now()
     code = _normalised(code)
-    if verification is None or not _checkable(ctx, user, verification, code):
-        _refuse_unusable(ctx, user, verification, code)
-    assert verification is not None
+    refusal = _refusal(ctx, user, verification, code)
+    if refusal is not None:
+        raise refusal
+    assert verification is not None  # no refusal: there is a code to try
     second_factor = verification.purpose != "phone_verification"
     if verification.external_id is not None:
         service_says = verdict.check if verdict is not None and verdict.verification_id == verification.id else None
@@ -198,35 +199,27 @@ def _normalised(code: str) -> str:
     return "".join(code.split()).replace("-", "")  # as written in the SMS or pasted: "123 456", "123-456"
 
 
-def _checkable(ctx: AccountContext, user: UserRow, verification: VerificationRow, code: str) -> bool:
-    """Whether `code` may be tried on `verification` at all (what `_refuse_unusable` refuses)."""
-    now = ctx.now()
-    return (
-        len(code) == 6
-        and code.isascii()
-        and code.isdigit()
-        and not (verification.purpose != "phone_verification" and lockout.is_locked(user, now))
-        and verification.consumed_at is None
-        and verification.expires_at > now
-        and verification.attempts < MAX_TRIES
-    )
-
-
-def _refuse_unusable(ctx: AccountContext, user: UserRow, verification: VerificationRow | None, code: str) -> None:
-    """Why `code` can't be tried on `verification` (nothing is counted); returns when it can."""
+def _refusal(
+    ctx: AccountContext, user: UserRow, verification: VerificationRow | None, code: str
+) -> AccountError | None:
+    """Why `code` can't be tried on `verification` at all (nothing is counted), or None."""
     now = ctx.now()
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
-        raise AccountError("form_param_format_invalid", "Enter the 6-digit code from the text message.")
+        return AccountError("form_param_format_invalid", "Enter the 6-digit code from the text message.")
     if verification is None:
-        raise AccountError("verification_missing", "No code was sent yet. Request a code first.")
+        return AccountError("verification_missing", "No code was sent yet. Request a code first.")
     if verification.purpose != "phone_verification":
-        lockout.ensure_not_locked(user, now)
+        try:
+            lockout.ensure_not_locked(user, now)
+        except AccountError as locked:
+            return locked
     if verification.consumed_at is not None:
-        raise _already_used()
+        return _already_used()
     if verification.expires_at <= now:
-        raise AccountError("verification_expired", "This code has expired. Request a new one.")
+        return AccountError("verification_expired", "This code has expired. Request a new one.")
     if verification.attempts >= MAX_TRIES:
-        raise too_many_tries()
+        return too_many_tries()
+    return None
 
 
 def _already_used() -> AccountError:
